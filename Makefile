@@ -1,0 +1,42 @@
+# rostersync: two commands for a newcomer (`make run`, `make test`), plus `make demo` and `make bench`.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run demo test lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+# Starts SFTP + SMTP on loopback, prepares .airflow/, runs `airflow standalone`. Ctrl-C stops all.
+run: install
+	$(BIN)/python -m rostersync.dev.stack run
+
+# Same services headless; triggers the demo district, approves the gate over the REST API, prints counts.
+demo: install
+	$(BIN)/python -m rostersync.dev.stack demo
+
+lint: install
+	$(BIN)/ruff check plugins dags tests bench
+	$(BIN)/ruff format --check plugins dags tests bench
+	$(BIN)/mypy plugins/rostersync dags
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .airflow data

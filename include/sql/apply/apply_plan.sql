@@ -1,0 +1,105 @@
+-- Apply a run's frozen plan for the released schools (temp table released_schools(school_id)).
+-- Runs inside the caller's transaction. The change log is written first, from the roster as it was.
+
+CREATE OR REPLACE TEMP TABLE apply_schools AS
+SELECT * FROM plan_schools WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+CREATE OR REPLACE TEMP TABLE apply_accounts AS
+SELECT * FROM plan_accounts WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+CREATE OR REPLACE TEMP TABLE apply_classes AS
+SELECT * FROM plan_classes WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+CREATE OR REPLACE TEMP TABLE apply_memberships AS
+SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+
+INSERT INTO change_log
+SELECT $run_id, row_number() OVER (), entity, key, op, before, after FROM (
+    SELECT 'school' AS entity, p.school_id AS key, p.op,
+           CASE WHEN r.school_id IS NULL THEN NULL ELSE to_json(r) END AS before, to_json(p) AS after
+    FROM apply_schools p LEFT JOIN schools r USING (school_id)
+    UNION ALL
+    SELECT 'account', p.person_sid, p.op, CASE WHEN r.account_id IS NULL THEN NULL ELSE to_json(r) END, to_json(p)
+    FROM apply_accounts p LEFT JOIN accounts r USING (person_sid)
+    UNION ALL
+    SELECT 'class', p.class_sid, p.op, CASE WHEN r.class_id IS NULL THEN NULL ELSE to_json(r) END, to_json(p)
+    FROM apply_classes p LEFT JOIN classes r USING (class_sid)
+    UNION ALL
+    SELECT 'membership', p.class_sid || '|' || p.person_sid, p.op,
+           CASE WHEN r.class_id IS NULL THEN NULL ELSE to_json(r) END, to_json(p)
+    FROM apply_memberships p
+    LEFT JOIN (SELECT m.*, c.class_sid, a.person_sid FROM memberships m
+               JOIN classes c USING (class_id) JOIN accounts a USING (account_id)) r
+           USING (class_sid, person_sid)
+);
+
+INSERT INTO schools
+SELECT school_id, name, $run_id, NULL FROM apply_schools WHERE op = 'create';
+UPDATE schools SET name = p.name, updated_run = $run_id
+FROM apply_schools p WHERE p.school_id = schools.school_id AND p.op = 'update';
+
+INSERT INTO accounts
+SELECT (SELECT coalesce(max(account_id), 0) FROM accounts) + row_number() OVER (ORDER BY person_sid),
+       person_sid, role, school_id, given_name, family_name, email, phone, grade,
+       'pending', NULL, $run_id, NULL, NULL
+FROM apply_accounts WHERE op = 'create';
+
+-- Email and phone are never in an update: they belong to the user once the account exists.
+UPDATE accounts
+SET role = p.role, school_id = p.school_id, given_name = p.given_name, family_name = p.family_name,
+    grade = p.grade, updated_run = $run_id,
+    status = CASE WHEN p.op = 'reactivate'
+                  THEN CASE WHEN accounts.claimed_at IS NULL THEN 'pending' ELSE 'active' END
+                  ELSE accounts.status END,
+    removed_run = CASE WHEN p.op = 'reactivate' THEN NULL ELSE accounts.removed_run END
+FROM apply_accounts p
+WHERE p.person_sid = accounts.person_sid AND p.op IN ('update', 'reactivate');
+
+UPDATE accounts SET status = 'deactivated', removed_run = $run_id, updated_run = $run_id
+FROM apply_accounts p WHERE p.person_sid = accounts.person_sid AND p.op = 'remove';
+
+INSERT INTO classes
+SELECT (SELECT coalesce(max(class_id), 0) FROM classes) + row_number() OVER (ORDER BY class_sid),
+       class_sid, school_id, sis_name, NULL, term, period, subject, grade, status, $run_id, NULL, NULL
+FROM apply_classes WHERE op = 'create';
+
+-- app_name is the app's: a sync never writes it.
+UPDATE classes
+SET school_id = p.school_id, sis_name = p.sis_name, term = p.term, period = p.period,
+    subject = p.subject, grade = p.grade, status = p.status, updated_run = $run_id,
+    removed_run = CASE WHEN p.op = 'reactivate' THEN NULL ELSE classes.removed_run END
+FROM apply_classes p
+WHERE p.class_sid = classes.class_sid AND p.op IN ('update', 'reactivate');
+
+UPDATE classes SET status = 'archived', removed_run = $run_id, updated_run = $run_id
+FROM apply_classes p WHERE p.class_sid = classes.class_sid AND p.op = 'remove';
+
+CREATE OR REPLACE TEMP TABLE apply_membership_ids AS
+SELECT p.op, p.role, c.class_id, a.account_id
+FROM apply_memberships p
+JOIN classes c USING (class_sid)
+JOIN accounts a USING (person_sid);
+
+INSERT INTO memberships
+SELECT class_id, account_id, role, 'active', $run_id, NULL, NULL
+FROM apply_membership_ids WHERE op = 'create';
+
+UPDATE memberships SET role = p.role, status = 'active', updated_run = $run_id, removed_run = NULL
+FROM apply_membership_ids p
+WHERE p.class_id = memberships.class_id AND p.account_id = memberships.account_id
+  AND p.op IN ('update', 'reactivate');
+
+UPDATE memberships SET status = 'removed', removed_run = $run_id, updated_run = $run_id
+FROM apply_membership_ids p
+WHERE p.class_id = memberships.class_id AND p.account_id = memberships.account_id AND p.op = 'remove';
+
+-- School states: on hold where a hold was not released, paused where deselected, else connected.
+DELETE FROM school_state WHERE school_id IN (SELECT school_id FROM plan_school_map WHERE run_id = $run_id);
+INSERT INTO school_state
+SELECT m.school_id,
+       CASE WHEN NOT bool_and(m.selected) THEN 'Paused'
+            WHEN count(h.reason) > 0 AND m.school_id NOT IN (SELECT school_id FROM released_schools) THEN 'On hold'
+            ELSE 'Connected' END,
+       string_agg(DISTINCT h.reason, ', ' ORDER BY h.reason),
+       now()::TIMESTAMP
+FROM plan_school_map m
+LEFT JOIN plan_holds h ON h.run_id = m.run_id AND h.school_id = m.school_id
+WHERE m.run_id = $run_id AND m.mapped
+GROUP BY m.school_id;

@@ -1,0 +1,40 @@
+-- Holds over a computed plan, per school. Params: $run_id and the district's thresholds.
+CREATE OR REPLACE TEMP TABLE school_changes AS
+SELECT school_id, entity, count(*) FILTER (WHERE op = 'remove') AS removes,
+       count(*) FILTER (WHERE op = 'update') AS updates
+FROM (
+    SELECT 'accounts' AS entity, op, school_id FROM plan_accounts WHERE run_id = $run_id
+    UNION ALL SELECT 'classes', op, school_id FROM plan_classes WHERE run_id = $run_id
+    UNION ALL SELECT 'memberships', op, school_id FROM plan_memberships WHERE run_id = $run_id
+)
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE school_holdings AS
+SELECT 'accounts' AS entity, school_id, count(*) AS held FROM accounts WHERE status <> 'deactivated' GROUP BY ALL
+UNION ALL
+SELECT 'classes', school_id, count(*) FROM classes WHERE status <> 'archived' GROUP BY ALL
+UNION ALL
+SELECT 'memberships', c.school_id, count(*) FROM memberships m JOIN classes c USING (class_id)
+WHERE m.status = 'active' GROUP BY ALL;
+
+-- A district's first sync waits for approval as a whole.
+INSERT INTO plan_holds
+SELECT $run_id, m.school_id, 'initial_sync', 'first sync of this district: every school waits for approval'
+FROM (SELECT DISTINCT school_id FROM plan_school_map WHERE run_id = $run_id AND selected AND mapped) m
+WHERE (SELECT is_initial FROM plan_runs WHERE run_id = $run_id);
+
+INSERT INTO plan_holds
+SELECT $run_id, c.school_id, 'data_removals',
+       printf('%d of %d %s would be removed (%.1f%%, limit %.0f%%)', c.removes, h.held, c.entity,
+              100.0 * c.removes / h.held, 100.0 * $removal_share)
+FROM school_changes c JOIN school_holdings h USING (school_id, entity)
+WHERE c.removes >= $removal_min_count AND c.removes > $removal_share * h.held;
+
+INSERT INTO plan_holds
+SELECT $run_id, c.school_id, 'data_updates',
+       printf('%d of %d %s would be updated (%.1f%%, limit %.0f%%)', c.updates, h.held, c.entity,
+              100.0 * c.updates / h.held, 100.0 * $update_share)
+FROM school_changes c JOIN school_holdings h USING (school_id, entity)
+WHERE c.updates >= $update_min_count AND c.updates > $update_share * h.held;
+
+DROP TABLE school_changes; DROP TABLE school_holdings;

@@ -1,0 +1,7 @@
+-- Reruns replace the run's snapshot rows, never append to them.
+DELETE FROM snap_schools WHERE run_id = $run_id;
+DELETE FROM snap_people WHERE run_id = $run_id;
+DELETE FROM snap_school_people WHERE run_id = $run_id;
+DELETE FROM snap_classes WHERE run_id = $run_id;
+DELETE FROM snap_memberships WHERE run_id = $run_id;
+DELETE FROM snap_guardianships WHERE run_id = $run_id;

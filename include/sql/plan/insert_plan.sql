@@ -1,0 +1,166 @@
+-- The diff of a run's snapshot against the roster, as plan rows (create, reactivate, update, remove).
+-- Needs temp table cfg_schools(school_sid, roster_id, selected) from the district YAML.
+-- Params: $run_id, $mapping_required, $teachers, $students, $parents, $roster_version.
+
+INSERT INTO plan_school_map
+SELECT $run_id, s.school_sid, coalesce(c.roster_id, s.school_sid), coalesce(c.selected, true),
+       c.school_sid IS NOT NULL OR NOT $mapping_required
+FROM (SELECT DISTINCT school_sid FROM snap_schools WHERE run_id = $run_id) s
+LEFT JOIN cfg_schools c USING (school_sid)
+UNION ALL
+SELECT $run_id, c.school_sid, coalesce(c.roster_id, c.school_sid), c.selected, true
+FROM cfg_schools c
+WHERE c.school_sid NOT IN (SELECT school_sid FROM snap_schools WHERE run_id = $run_id);
+
+-- Schools this run syncs, and roster schools it must never touch (deselected or unmapped).
+CREATE OR REPLACE TEMP TABLE synced_schools AS
+SELECT school_sid, school_id FROM plan_school_map WHERE run_id = $run_id AND selected AND mapped;
+CREATE OR REPLACE TEMP TABLE frozen_schools AS
+SELECT DISTINCT school_id FROM plan_school_map WHERE run_id = $run_id AND NOT (selected AND mapped);
+
+INSERT INTO plan_schools
+SELECT $run_id, CASE WHEN r.school_id IS NULL THEN 'create' ELSE 'update' END, m.school_id, s.name
+FROM snap_schools s
+JOIN synced_schools m USING (school_sid)
+LEFT JOIN schools r ON r.school_id = m.school_id
+WHERE s.run_id = $run_id AND (r.school_id IS NULL OR r.name IS DISTINCT FROM s.name);
+
+CREATE OR REPLACE TEMP TABLE person_school AS
+SELECT sp.person_sid, min(m.school_id) AS school_id
+FROM snap_school_people sp JOIN synced_schools m USING (school_sid)
+WHERE sp.run_id = $run_id
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE error_people AS
+SELECT DISTINCT key AS person_sid FROM record_issues
+WHERE run_id = $run_id AND severity = 'error' AND entity = 'person';
+
+-- People who should have an account: a role the district selected, linked to a synced school
+-- (guardians through their students). Those with a record error keep what they have.
+CREATE OR REPLACE TEMP TABLE wanted_people AS
+SELECT p.person_sid, p.role, coalesce(ps.school_id, gs.school_id) AS school_id,
+       p.given_name, p.family_name, p.email, p.phone, p.grade,
+       e.person_sid IS NOT NULL AS has_error
+FROM snap_people p
+LEFT JOIN person_school ps USING (person_sid)
+LEFT JOIN (
+    SELECT g.guardian_sid AS person_sid, min(s.school_id) AS school_id
+    FROM snap_guardianships g JOIN person_school s ON s.person_sid = g.student_sid
+    WHERE g.run_id = $run_id
+    GROUP BY ALL
+) gs USING (person_sid)
+LEFT JOIN error_people e USING (person_sid)
+WHERE p.run_id = $run_id
+  AND coalesce(ps.school_id, gs.school_id) IS NOT NULL
+  AND ((p.role = 'teacher' AND $teachers) OR (p.role = 'student' AND $students)
+       OR (p.role = 'guardian' AND $parents));
+
+-- Email and phone are carried from the account once it exists: a sync never updates them.
+INSERT INTO plan_accounts
+SELECT $run_id,
+       CASE WHEN a.account_id IS NULL THEN 'create' WHEN a.status = 'deactivated' THEN 'reactivate' ELSE 'update' END,
+       w.person_sid, w.role, w.school_id, w.given_name, w.family_name,
+       CASE WHEN a.account_id IS NULL THEN w.email ELSE a.email END,
+       CASE WHEN a.account_id IS NULL THEN w.phone ELSE a.phone END,
+       w.grade
+FROM wanted_people w
+LEFT JOIN accounts a USING (person_sid)
+WHERE NOT w.has_error
+  AND (a.school_id IS NULL OR a.school_id NOT IN (SELECT school_id FROM frozen_schools))
+  AND (a.account_id IS NULL OR a.status = 'deactivated'
+       OR w.role IS DISTINCT FROM a.role OR w.school_id IS DISTINCT FROM a.school_id
+       OR w.given_name IS DISTINCT FROM a.given_name OR w.family_name IS DISTINCT FROM a.family_name
+       OR w.grade IS DISTINCT FROM a.grade);
+
+INSERT INTO plan_accounts
+SELECT $run_id, 'remove', a.person_sid, a.role, a.school_id, a.given_name, a.family_name, a.email, a.phone, a.grade
+FROM accounts a
+WHERE a.status <> 'deactivated'
+  AND a.school_id NOT IN (SELECT school_id FROM frozen_schools)
+  AND NOT EXISTS (SELECT 1 FROM wanted_people w WHERE w.person_sid = a.person_sid);
+
+CREATE OR REPLACE TEMP TABLE wanted_classes AS
+SELECT c.class_sid, m.school_id, c.name, c.term, c.period, c.subject, c.grade
+FROM snap_classes c JOIN synced_schools m USING (school_sid)
+WHERE c.run_id = $run_id;
+
+CREATE OR REPLACE TEMP TABLE class_owner AS
+SELECT class_sid, first(person_sid ORDER BY is_primary DESC, person_sid) AS owner_sid
+FROM snap_memberships
+WHERE run_id = $run_id AND role = 'teacher'
+GROUP BY ALL;
+
+-- A new class is live at once when its teacher already uses the app; otherwise pending.
+INSERT INTO plan_classes
+SELECT $run_id,
+       CASE WHEN r.class_id IS NULL THEN 'create' WHEN r.status = 'archived' THEN 'reactivate' ELSE 'update' END,
+       w.class_sid, w.school_id, w.name, w.term, w.period, w.subject, w.grade,
+       CASE WHEN r.class_id IS NOT NULL AND r.status <> 'archived' THEN r.status
+            WHEN owner.status = 'active' THEN 'live' ELSE 'pending' END
+FROM wanted_classes w
+LEFT JOIN classes r USING (class_sid)
+LEFT JOIN class_owner o USING (class_sid)
+LEFT JOIN accounts owner ON owner.person_sid = o.owner_sid
+WHERE (r.school_id IS NULL OR r.school_id NOT IN (SELECT school_id FROM frozen_schools))
+  AND (r.class_id IS NULL OR r.status = 'archived'
+       OR w.school_id IS DISTINCT FROM r.school_id OR w.name IS DISTINCT FROM r.sis_name
+       OR w.term IS DISTINCT FROM r.term OR w.period IS DISTINCT FROM r.period
+       OR w.subject IS DISTINCT FROM r.subject OR w.grade IS DISTINCT FROM r.grade);
+
+INSERT INTO plan_classes
+SELECT $run_id, 'remove', r.class_sid, r.school_id, r.sis_name, r.term, r.period, r.subject, r.grade, 'archived'
+FROM classes r
+WHERE r.status <> 'archived'
+  AND r.school_id NOT IN (SELECT school_id FROM frozen_schools)
+  AND NOT EXISTS (SELECT 1 FROM wanted_classes w WHERE w.class_sid = r.class_sid);
+
+-- Memberships: teachers own their classes; students join theirs; each student's guardians join
+-- every class of that student as parents. One role per person and class: owner, then student, then parent.
+CREATE OR REPLACE TEMP TABLE wanted_memberships AS
+WITH direct AS (
+    SELECT class_sid, person_sid, CASE role WHEN 'teacher' THEN 'owner' ELSE 'student' END AS role
+    FROM snap_memberships WHERE run_id = $run_id
+), parents AS (
+    SELECT d.class_sid, g.guardian_sid AS person_sid, 'parent' AS role
+    FROM direct d JOIN snap_guardianships g ON g.run_id = $run_id AND g.student_sid = d.person_sid
+    WHERE d.role = 'student'
+), every_membership AS (
+    SELECT * FROM direct UNION ALL SELECT * FROM parents
+)
+SELECT e.class_sid, e.person_sid, wc.school_id,
+       min_by(e.role, CASE e.role WHEN 'owner' THEN 1 WHEN 'student' THEN 2 ELSE 3 END) AS role,
+       bool_or(wp.has_error) AS has_error
+FROM every_membership e
+JOIN wanted_classes wc USING (class_sid)
+JOIN wanted_people wp USING (person_sid)
+GROUP BY e.class_sid, e.person_sid, wc.school_id;
+
+CREATE OR REPLACE TEMP TABLE roster_memberships AS
+SELECT m.class_id, m.account_id, c.class_sid, a.person_sid, c.school_id, m.role, m.status
+FROM memberships m JOIN classes c USING (class_id) JOIN accounts a USING (account_id);
+
+INSERT INTO plan_memberships
+SELECT $run_id,
+       CASE WHEN r.class_id IS NULL THEN 'create' WHEN r.status = 'removed' THEN 'reactivate' ELSE 'update' END,
+       w.class_sid, w.person_sid, w.role, w.school_id
+FROM wanted_memberships w
+LEFT JOIN roster_memberships r USING (class_sid, person_sid)
+WHERE NOT w.has_error
+  AND (r.class_id IS NULL OR r.status = 'removed' OR r.role IS DISTINCT FROM w.role);
+
+INSERT INTO plan_memberships
+SELECT $run_id, 'remove', r.class_sid, r.person_sid, r.role, r.school_id
+FROM roster_memberships r
+WHERE r.status = 'active'
+  AND r.school_id NOT IN (SELECT school_id FROM frozen_schools)
+  AND NOT EXISTS (SELECT 1 FROM wanted_memberships w
+                  WHERE w.class_sid = r.class_sid AND w.person_sid = r.person_sid);
+
+INSERT INTO plan_runs
+SELECT $run_id, $roster_version,
+       NOT EXISTS (SELECT 1 FROM sync_runs WHERE status = 'applied'),
+       now()::TIMESTAMP;
+
+DROP TABLE synced_schools; DROP TABLE frozen_schools; DROP TABLE person_school; DROP TABLE error_people;
+DROP TABLE wanted_people; DROP TABLE wanted_classes; DROP TABLE class_owner;
+DROP TABLE wanted_memberships; DROP TABLE roster_memberships;

@@ -1,0 +1,1 @@
+DELETE FROM record_issues WHERE run_id = $run_id;

@@ -1,0 +1,52 @@
+-- Record-level errors (the record is skipped, the rest of the sync goes on) and alerts (reported only).
+-- Codes and messages: rostersync.quality.RECORD_CATALOGUE.
+CREATE OR REPLACE TEMP TABLE person_school AS
+SELECT person_sid, min(school_sid) AS school_sid FROM snap_school_people WHERE run_id = $run_id GROUP BY ALL;
+
+INSERT INTO record_issues
+SELECT $run_id, 'E101', 'error', 'person', p.person_sid, s.school_sid
+FROM snap_people p LEFT JOIN person_school s USING (person_sid)
+WHERE p.run_id = $run_id AND p.role = 'teacher'
+  AND (p.email IS NULL OR NOT regexp_full_match(p.email, '[^@\s]+@[^@\s]+\.[^@\s]+'));
+
+INSERT INTO record_issues
+SELECT $run_id, 'E102', 'error', 'person', p.person_sid, s.school_sid
+FROM snap_people p LEFT JOIN person_school s USING (person_sid)
+WHERE p.run_id = $run_id AND (p.given_name IS NULL OR p.family_name IS NULL);
+
+INSERT INTO record_issues
+SELECT $run_id, 'E103', 'error', 'membership', m.class_sid || '|' || m.person_sid, NULL
+FROM snap_memberships m
+WHERE m.run_id = $run_id
+  AND NOT EXISTS (SELECT 1 FROM snap_classes c WHERE c.run_id = $run_id AND c.class_sid = m.class_sid);
+
+INSERT INTO record_issues
+SELECT $run_id, 'E104', 'error', 'membership', m.class_sid || '|' || m.person_sid, c.school_sid
+FROM snap_memberships m LEFT JOIN snap_classes c ON c.run_id = m.run_id AND c.class_sid = m.class_sid
+WHERE m.run_id = $run_id
+  AND NOT EXISTS (SELECT 1 FROM snap_people p WHERE p.run_id = $run_id AND p.person_sid = m.person_sid);
+
+INSERT INTO record_issues
+SELECT $run_id, 'E105', 'error', 'person', p.person_sid, NULL
+FROM snap_people p
+WHERE p.run_id = $run_id AND p.role = 'guardian' AND p.email IS NULL AND p.phone IS NULL;
+
+INSERT INTO record_issues
+SELECT $run_id, 'A201', 'alert', 'person', p.person_sid, s.school_sid
+FROM snap_people p LEFT JOIN person_school s USING (person_sid)
+WHERE p.run_id = $run_id AND p.role = 'student' AND p.email IS NULL AND p.phone IS NULL;
+
+INSERT INTO record_issues
+SELECT $run_id, 'A202', 'alert', 'class', c.class_sid, c.school_sid
+FROM snap_classes c
+WHERE c.run_id = $run_id
+  AND NOT EXISTS (SELECT 1 FROM snap_memberships m
+                  WHERE m.run_id = $run_id AND m.class_sid = c.class_sid AND m.role = 'student');
+
+INSERT INTO record_issues
+SELECT $run_id, 'A203', 'alert', 'person', p.person_sid, s.school_sid
+FROM snap_people p LEFT JOIN person_school s USING (person_sid)
+WHERE p.run_id = $run_id AND p.role = 'teacher'
+  AND NOT EXISTS (SELECT 1 FROM snap_memberships m WHERE m.run_id = $run_id AND m.person_sid = p.person_sid);
+
+DROP TABLE person_school;

@@ -1,0 +1,108 @@
+"""Apply: the frozen plan of a run, verbatim, in one transaction, with a change log and a sync_runs row.
+
+Apply never recomputes a diff. If the roster changed since the plan was computed (another run, or the
+app), it refuses and says why; a retry of a run that was already applied changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from rostersync import store
+from rostersync.plan import ENTITIES, plan_summary
+
+
+class PlanStale(RuntimeError):
+    """The roster moved between the plan and the apply."""
+
+
+@dataclass
+class SyncRun:
+    run_id: str
+    logical_date: datetime | None = None
+    landing_sha256: str | None = None
+    status: str = "planned"
+    roster_version_before: str | None = None
+    gate_answer: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    counts: dict = field(default_factory=dict)
+    applied_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    run_id: str
+    already_applied: bool
+    counts: dict[str, dict[str, int]]
+    held_schools: list[str]
+
+
+def load_sync_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> SyncRun | None:
+    rows = store.query(conn, "apply/select_sync_run", {"run_id": run_id})
+    if not rows:
+        return None
+    row = list(rows[0])
+    row[8] = json.loads(row[8]) if row[8] else {}
+    return SyncRun(*row)
+
+
+def save_sync_run(conn: duckdb.DuckDBPyConnection, run: SyncRun) -> None:
+    params = dict(run.__dict__)
+    params["counts"] = json.dumps(run.counts)
+    store.execute(conn, "apply/upsert_sync_run", params)
+
+
+def last_applied_upload(conn: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(run_id, landing sha256) of the last applied run, if any."""
+    rows = store.query(conn, "apply/select_last_applied_upload")
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def apply_plan(
+    conn: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    released: bool,
+    logical_date: datetime | None = None,
+    landing_sha256: str | None = None,
+) -> ApplyResult:
+    """Apply the run's plan. `released`: the gate approved it, so held schools apply too."""
+    existing = load_sync_run(conn, run_id)
+    if existing and existing.status == "applied":
+        return ApplyResult(run_id, True, existing.counts, [])
+    run = existing or SyncRun(run_id)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        summary = plan_summary(conn, run_id)
+        version = store.roster_version(conn)
+        if version != summary.roster_version:
+            raise PlanStale(
+                f"run {run_id}: the roster changed after this plan was computed (plan made on roster "
+                f"version {summary.roster_version}, roster is now {version}); nothing was applied. "
+                "Clear detect_holds and the tasks after it to compute and approve a fresh plan."
+            )
+        conn.execute("CREATE OR REPLACE TEMP TABLE released_schools (school_id VARCHAR)")
+        store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
+        held = [r[0] for r in store.query(conn, "apply/select_held_schools", {"run_id": run_id})]
+        store.execute(conn, "apply/apply_plan", {"run_id": run_id})
+        counts = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
+        for entity, create, update, remove in store.query(conn, "apply/select_applied_counts"):
+            counts[entity] = {"create": create, "update": update, "remove": remove}
+        store.execute(conn, "apply/drop_apply_tables")
+        run.logical_date = logical_date or run.logical_date
+        run.landing_sha256 = landing_sha256 or run.landing_sha256
+        run.status = "applied"
+        run.roster_version_before = version
+        run.counts = counts
+        run.applied_at = datetime.now(UTC).replace(tzinfo=None)
+        save_sync_run(conn, run)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return ApplyResult(run_id, False, counts, held)

@@ -1,0 +1,157 @@
+"""District configuration: the pydantic model of one `config/districts/<district_id>.yaml` file.
+
+A typo or a wrong value fails loudly with the file and the field, before any DAG is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+FORMATS = ("remind_csv_v2",)
+DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
+
+
+class ConfigError(ValueError):
+    """A district YAML that cannot be used; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SftpSource(_Strict):
+    kind: Literal["sftp"] = "sftp"
+    format: Literal["remind_csv_v2"]
+    conn_id: str = Field(description="Airflow connection of the district's SFTP folder")
+    remote_path: str = "/"
+    settle_seconds: int = Field(60, ge=0, description="a file changed this recently is still being written")
+    wait_limit_minutes: int = Field(120, ge=1, description="how long land_files waits for a settling upload")
+    poke_interval_seconds: int = Field(300, ge=5)
+
+
+class Accounts(_Strict):
+    """Which roles get accounts in the app."""
+
+    teachers: bool = True
+    students: bool = True
+    parents: bool = True
+
+
+class HoldThresholds(_Strict):
+    removal_share: float = Field(0.10, ge=0, le=1)
+    removal_min_count: int = Field(5, ge=0)
+    update_share: float = Field(0.75, ge=0, le=1)
+    update_min_count: int = Field(20, ge=0)
+
+
+class School(_Strict):
+    """How one source school maps onto the roster: its roster id, and whether it is synced at all."""
+
+    roster_id: str | None = None
+    selected: bool = True
+
+
+class DistrictConfig(_Strict):
+    district_id: str
+    name: str
+    timezone: str = "America/Los_Angeles"
+    start_time: time | None = Field(None, description="nightly start, local time, inside 23:00-05:00")
+    source: SftpSource
+    admin_emails: list[str] = Field(min_length=1)
+    approvers: list[str] = Field(default_factory=list, description="Airflow user ids who may approve")
+    accounts: Accounts = Accounts()
+    holds: HoldThresholds = HoldThresholds()
+    schools: dict[str, School] = Field(default_factory=dict)
+    smtp_conn_id: str = "smtp_default"
+
+    @field_validator("district_id")
+    @classmethod
+    def _district_id_shape(cls, value: str) -> str:
+        if not DISTRICT_ID.match(value):
+            raise ValueError("must be lowercase letters, digits and underscores, starting with a letter/digit")
+        return value
+
+    @field_validator("start_time")
+    @classmethod
+    def _inside_nightly_window(cls, value: time | None) -> time | None:
+        if value is not None and not (value >= time(23, 0) or value < time(5, 0)):
+            raise ValueError("must be inside the nightly window 23:00-05:00 (district local time)")
+        return value
+
+    @field_validator("admin_emails")
+    @classmethod
+    def _emails_look_like_emails(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    @property
+    def dag_id(self) -> str:
+        return f"roster_sync__{self.district_id}"
+
+    def nightly_start(self) -> time:
+        """The YAML's start time, or one spread by a stable hash of the district id over 23:00-01:00."""
+        if self.start_time is not None:
+            return self.start_time
+        minutes = int(hashlib.sha256(self.district_id.encode()).hexdigest(), 16) % 120
+        return time((23 + minutes // 60) % 24, minutes % 60)
+
+    def school(self, school_sid: str) -> School:
+        return self.schools.get(school_sid, School())
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            known = _known_fields(item["loc"][:-1])
+            guess = difflib.get_close_matches(str(item["loc"][-1]), known, n=1)
+            message = "unknown field" + (f"; did you mean {guess[0]!r}?" if guess else "")
+        lines.append(f"{path}: field {field}: {message}")
+    return "\n".join(lines)
+
+
+def _known_fields(parent: tuple) -> list[str]:
+    model: type[BaseModel] = DistrictConfig
+    for part in parent:
+        annotation = model.model_fields[str(part)].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            return []
+    return list(model.model_fields)
+
+
+def load_district(path: Path) -> DistrictConfig:
+    """Read and validate one district YAML; the file's stem must equal its district_id."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read district config: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a district config is a mapping of fields, got {type(raw).__name__}")
+    try:
+        config = DistrictConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    if config.district_id != path.stem:
+        raise ConfigError(
+            f"{path}: field district_id: {config.district_id!r} must match the file name {path.stem!r}"
+        )
+    return config
+
+
+def load_districts(folder: Path) -> list[DistrictConfig]:
+    """Every district in a folder, sorted by id; the first bad file raises ConfigError."""
+    return [load_district(p) for p in sorted(folder.glob("*.yaml"))]

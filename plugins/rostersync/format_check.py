@@ -1,0 +1,185 @@
+"""The format check: the catalogue of format errors, and the runner that finds them in a landed upload.
+
+Nothing is processed until every format error is fixed, so this runs on the files as they landed,
+before any SQL reads them. Each error names the file, the line and, where it can, the column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rostersync.formats import FileSpec, Format
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    code: str
+    problem: str
+    fix: str
+
+
+CATALOGUE: dict[str, CatalogueEntry] = {
+    e.code: e
+    for e in (
+        CatalogueEntry("F001", "missing required file", "Upload every required file together in one upload."),
+        CatalogueEntry("F002", "file is not readable text", "Export the file as UTF-8 CSV (not Excel, not UTF-16)."),
+        CatalogueEntry("F003", "file is empty", "Export the file again; it needs a header row."),
+        CatalogueEntry("F004", "missing or misspelled column", "Use the column names of the format exactly."),
+        CatalogueEntry("F005", "wrong number of fields", "Quote values that contain commas; remove extra commas."),
+        CatalogueEntry("F006", "broken quoting", "Close every opening double quote; double quotes inside values."),
+        CatalogueEntry("F007", "missing id", "Fill in the id on every row."),
+        CatalogueEntry("F008", "duplicate id", "Each id may appear once in this file; remove the repeated row."),
+        CatalogueEntry("F009", "value not allowed", "Use one of the values the format allows."),
+        CatalogueEntry("F010", "value too long", "Shorten the value to the format's limit."),
+    )
+}
+
+MAX_REPORTED_PER_FILE = 200
+"""Past this many errors in one file the report stops listing them (the count stays exact)."""
+
+
+@dataclass(frozen=True)
+class FormatError:
+    code: str
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    @property
+    def hint(self) -> str:
+        return CATALOGUE[self.code].fix
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "problem": CATALOGUE[self.code].problem, "hint": self.hint}
+
+    def __str__(self) -> str:
+        where = self.file + (f" line {self.line}" if self.line else "") + (f" column {self.column}" if self.column else "")
+        return f"[{self.code}] {where}: {self.message} ({self.hint})"
+
+
+@dataclass
+class FormatReport:
+    format: str
+    errors: list[FormatError] = field(default_factory=list)
+    error_count: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add(self, error: FormatError, listed: bool = True) -> None:
+        self.error_count += 1
+        if listed:
+            self.errors.append(error)
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"format check passed: {sum(self.rows.values())} rows in {len(self.rows)} files"
+        lines = [f"format check found {self.error_count} error(s); nothing was processed:"]
+        lines += [f"  {e}" for e in self.errors[:50]]
+        if self.error_count > 50:
+            lines.append(f"  ... and {self.error_count - 50} more (see the format errors CSV)")
+        return "\n".join(lines)
+
+
+class FormatCheckFailed(RuntimeError):
+    def __init__(self, report: FormatReport):
+        super().__init__(report.summary())
+        self.report = report
+
+
+def check_folder(fmt: Format, folder: Path) -> FormatReport:
+    """Check every file of `fmt` in `folder`; returns the report (never raises for bad data)."""
+    report = FormatReport(format=fmt.name)
+    for spec in fmt.files:
+        path = folder / spec.name
+        if not path.exists():
+            if spec.required:
+                report.add(FormatError("F001", spec.name, None, None, f"{spec.name} was not in the upload"))
+            continue
+        _check_file(spec, path, report)
+    return report
+
+
+def _check_file(spec: FileSpec, path: Path, report: FormatReport) -> None:
+    raw = path.read_bytes()
+    if not raw.strip():
+        report.add(FormatError("F003", spec.name, None, None, "the file has no content"))
+        return
+    if b"\x00" in raw[:65536]:
+        report.add(FormatError("F002", spec.name, None, None, "the file looks binary (it holds NUL bytes)"))
+        return
+    try:
+        text = codecs.decode(raw, "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        report.add(FormatError("F002", spec.name, line, None, f"byte {raw[exc.start]:#04x} is not UTF-8"))
+        return
+    del raw
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    listed = Counter[str]()
+
+    def add(code: str, line: int | None, column: str | None, message: str) -> None:
+        listed[spec.name] += 1
+        report.add(FormatError(code, spec.name, line, column, message), listed[spec.name] <= MAX_REPORTED_PER_FILE)
+
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        add("F006", 1, None, f"the header row cannot be read: {exc}")
+        return
+    missing = [c for c in spec.columns if c not in header]
+    extra = [h for h in header if h not in spec.columns]
+    for column in missing:
+        guess = difflib.get_close_matches(column, extra, n=1)
+        message = f"column {column!r} is missing from the header"
+        if guess:
+            message += f"; found {guess[0]!r}: is it misspelled?"
+        add("F004", 1, column, message)
+    if missing:
+        return  # rows cannot be checked against a header that is wrong
+    position = {c: header.index(c) for c in spec.columns}
+    seen: dict[tuple[str, ...], int] = {}
+    rows = 0
+    line = 1
+    try:
+        for record in reader:
+            start = line + 1
+            line = reader.line_num
+            if not record or record == [""]:
+                continue
+            rows += 1
+            if len(record) != len(header):
+                add("F005", start, None, f"{len(record)} fields, the header has {len(header)}")
+                continue
+            _check_values(spec, record, position, start, seen, add)
+    except csv.Error as exc:
+        add("F006", line + 1, None, f"the file cannot be read past here: {exc}")
+    report.rows[spec.name] = rows
+
+
+def _check_values(spec: FileSpec, record: list[str], position: dict[str, int], line: int, seen, add) -> None:
+    for column in spec.id_columns:
+        if not record[position[column]].strip():
+            add("F007", line, column, f"{column} is blank")
+            return
+    for column, allowed in spec.enums.items():
+        value = record[position[column]].strip()
+        if value and value.lower() not in allowed:
+            add("F009", line, column, f"{value!r} is not one of {', '.join(allowed)}")
+    for column, limit in spec.max_lengths.items():
+        if len(record[position[column]]) > limit:
+            add("F010", line, column, f"{len(record[position[column]])} characters, at most {limit} allowed")
+    if spec.unique_key:
+        key = tuple(record[position[c]].strip() for c in spec.unique_key)
+        first = seen.setdefault(key, line)
+        if first != line:
+            add("F008", line, ",".join(spec.unique_key), f"same {'/'.join(spec.unique_key)} as line {first}")

@@ -1,0 +1,50 @@
+"""Source formats as data: which files a format has, their columns, ids and enums.
+
+A gate never branches on the format; it reads a `Format` from `get_format(name)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One CSV file of a format."""
+
+    name: str
+    columns: tuple[str, ...]
+    required: bool = True
+    id_columns: tuple[str, ...] = ()
+    """Columns that must be non-blank on every row."""
+    unique_key: tuple[str, ...] = ()
+    """Columns whose combination must not repeat within the file."""
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Columns whose non-blank values must be one of these (compared case-insensitively)."""
+    max_lengths: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    title: str
+    files: tuple[FileSpec, ...]
+    normalize_sql: str
+    """Folder under include/sql/ whose files fill the snapshot tables, run in name order."""
+
+    def file(self, name: str) -> FileSpec:
+        return next(f for f in self.files if f.name == name)
+
+    @property
+    def required_files(self) -> list[str]:
+        return [f.name for f in self.files if f.required]
+
+
+def get_format(name: str) -> Format:
+    from rostersync.formats import remind_csv_v2
+
+    formats = {remind_csv_v2.FORMAT.name: remind_csv_v2.FORMAT}
+    try:
+        return formats[name]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r}; known formats: {', '.join(sorted(formats))}") from None

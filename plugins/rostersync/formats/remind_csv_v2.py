@@ -1,0 +1,56 @@
+"""Remind CSV 2.0: five required files and an optional relationships.csv (see shared/domain.md)."""
+
+from rostersync.formats import FileSpec, Format
+
+FORMAT = Format(
+    name="remind_csv_v2",
+    title="Remind CSV 2.0",
+    normalize_sql="normalize/remind_csv_v2",
+    files=(
+        FileSpec(
+            "schools.csv",
+            ("school_id", "school_name"),
+            id_columns=("school_id",),
+            unique_key=("school_id",),
+            max_lengths={"school_name": 60},
+        ),
+        FileSpec(
+            "users.csv",
+            (
+                "user_id", "role", "first_name", "last_name", "email", "phone",
+                "date_of_birth", "grade", "student_number",
+            ),
+            id_columns=("user_id", "role"),
+            unique_key=("user_id",),
+            enums={"role": ("teacher", "student", "parent", "admin")},
+        ),
+        FileSpec(
+            "school_enrollments.csv",
+            ("school_id", "user_id"),
+            id_columns=("school_id", "user_id"),
+            unique_key=("school_id", "user_id"),
+        ),
+        FileSpec(
+            "classes.csv",
+            ("class_id", "school_id", "class_name", "term", "period"),
+            id_columns=("class_id", "school_id"),
+            unique_key=("class_id",),
+            max_lengths={"class_name": 255},
+        ),
+        FileSpec(
+            "class_enrollments.csv",
+            ("class_id", "user_id", "role", "primary"),
+            id_columns=("class_id", "user_id", "role"),
+            unique_key=("class_id", "user_id"),
+            enums={"role": ("teacher", "student"), "primary": ("true", "false")},
+        ),
+        FileSpec(
+            "relationships.csv",
+            ("student_id", "parent_id", "relationship", "contact_type"),
+            required=False,
+            id_columns=("student_id", "parent_id"),
+            unique_key=("student_id", "parent_id"),
+            enums={"contact_type": ("guardian", "emergency", "other")},
+        ),
+    ),
+)

@@ -1,0 +1,78 @@
+"""The plan: every change a run would make to the roster, computed once by set-based SQL and frozen.
+
+The plan is stored with the roster version it was computed on; the gate shows it and apply applies it
+verbatim. Nothing here writes to the roster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from rostersync import store
+from rostersync.config import DistrictConfig
+
+ENTITIES = ("accounts", "classes", "memberships")
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    run_id: str
+    roster_version: str
+    is_initial: bool
+    changes: dict[str, dict[str, int]]  # entity -> {create, update, remove}
+
+    @property
+    def total(self) -> int:
+        return sum(sum(c.values()) for c in self.changes.values())
+
+
+def compute_plan(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str) -> PlanSummary:
+    """Diff the run's snapshot against the roster into the plan tables, replacing any earlier plan."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        version = store.roster_version(conn)
+        conn.execute("CREATE OR REPLACE TEMP TABLE cfg_schools (school_sid VARCHAR, roster_id VARCHAR, selected BOOLEAN)")
+        if config.schools:
+            conn.executemany(
+                "INSERT INTO cfg_schools VALUES (?, ?, ?)",
+                [(sid, school.roster_id, school.selected) for sid, school in config.schools.items()],
+            )
+        store.execute(conn, "plan/delete_run_plan", {"run_id": run_id})
+        store.execute(
+            conn,
+            "plan/insert_plan",
+            {
+                "run_id": run_id,
+                "roster_version": version,
+                "mapping_required": bool(config.schools),
+                "teachers": config.accounts.teachers,
+                "students": config.accounts.students,
+                "parents": config.accounts.parents,
+            },
+        )
+        conn.execute("DROP TABLE cfg_schools")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return plan_summary(conn, run_id)
+
+
+def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
+    rows = conn.execute("SELECT roster_version, is_initial FROM plan_runs WHERE run_id = ?", [run_id]).fetchall()
+    if not rows:
+        raise LookupError(f"no plan for run {run_id}: detect_holds has not run for it")
+    changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
+    for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):
+        changes[entity] = {"create": create, "update": update, "remove": remove}
+    return PlanSummary(run_id, rows[0][0], rows[0][1], changes)
+
+
+def school_changes(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, dict[str, dict[str, int]]]:
+    """school_id -> entity -> {create, update, remove}."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for school, entity, create, update, remove in store.query(conn, "plan/select_school_changes", {"run_id": run_id}):
+        out.setdefault(school, {})[entity] = {"create": create, "update": update, "remove": remove}
+    return out

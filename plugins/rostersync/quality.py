@@ -1,0 +1,153 @@
+"""Data quality: Great Expectations suites from `expectations/`, and record-level errors and alerts.
+
+The suites check each snapshot table as a whole (GX 1.x, ephemeral context, on pandas frames of only
+the columns a suite names). A failing expectation tagged `fatal` stops the run: the diff cannot be
+trusted. Record-level findings are SQL (include/sql/quality): errors skip the records they name,
+alerts only report. Results are written under the run's reports folder; logs carry counts only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from rostersync import store
+
+
+@dataclass(frozen=True)
+class RecordIssueType:
+    code: str
+    severity: str
+    message: str
+    fix: str
+
+
+RECORD_CATALOGUE: dict[str, RecordIssueType] = {
+    t.code: t
+    for t in (
+        RecordIssueType("E101", "error", "teacher without a valid email", "Give the teacher a school email."),
+        RecordIssueType("E102", "error", "person without a first or last name", "Fill in both names."),
+        RecordIssueType("E103", "error", "enrollment in a class that is not in the upload", "Send the class or drop the enrollment."),
+        RecordIssueType("E104", "error", "enrollment of a person who is not in the upload", "Send the person or drop the enrollment."),
+        RecordIssueType("E105", "error", "guardian without any email or phone", "Add an email or a phone for the guardian."),
+        RecordIssueType("A201", "alert", "student without email or phone", "Add an email or phone so the student can sign in."),
+        RecordIssueType("A202", "alert", "class without students", "Enroll students, or leave it out of the upload."),
+        RecordIssueType("A203", "alert", "teacher without classes", "Assign the teacher's classes."),
+    )
+}
+
+
+class ExpectationsFailed(RuntimeError):
+    """A fatal expectation failed: the snapshot is not fit to be diffed."""
+
+
+@dataclass
+class QualityResult:
+    suites: dict[str, dict] = field(default_factory=dict)  # table -> {success, failed: [{type, column, severity, count}]}
+    issues: dict[str, int] = field(default_factory=dict)  # code -> count
+    results_dir: str = ""
+
+    @property
+    def fatal_failures(self) -> list[str]:
+        return [
+            f"{table}: {f['type']} on {f['column']} ({f['count']} rows)"
+            for table, suite in self.suites.items()
+            for f in suite["failed"]
+            if f["severity"] == "fatal"
+        ]
+
+    @property
+    def errors(self) -> dict[str, int]:
+        return {c: n for c, n in self.issues.items() if RECORD_CATALOGUE[c].severity == "error"}
+
+    @property
+    def alerts(self) -> dict[str, int]:
+        return {c: n for c, n in self.issues.items() if RECORD_CATALOGUE[c].severity == "alert"}
+
+
+def find_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Replace the run's record issues; returns counts per catalogue code."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        store.execute(conn, "quality/delete_run_issues", {"run_id": run_id})
+        store.execute(conn, "quality/insert_record_issues", {"run_id": run_id})
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {code: n for code, _severity, n in store.query(conn, "quality/select_issue_counts", {"run_id": run_id})}
+
+
+def load_suites(folder: Path = store.EXPECTATIONS_DIR) -> dict[str, dict]:
+    """Every suite in `folder`, keyed by the snapshot table it validates (the file's stem)."""
+    suites = {}
+    for path in sorted(folder.glob("*.json")):
+        suite = json.loads(path.read_text(encoding="utf-8"))
+        for expectation in suite["expectations"]:
+            severity = expectation.get("meta", {}).get("severity")
+            if severity not in ("fatal", "error", "alert"):
+                raise ValueError(f"{path}: {expectation['type']} needs meta.severity fatal, error or alert")
+        suites[path.stem] = suite
+    return suites
+
+
+def run_suites(
+    conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path | None, suites: dict[str, dict] | None = None
+) -> dict[str, dict]:
+    """Validate each snapshot table of the run with its suite; write GX's results JSON to `results_dir`."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    suites = load_suites() if suites is None else suites
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they fill the task log
+    source = context.data_sources.add_pandas("snapshot")
+    outcome: dict[str, dict] = {}
+    for table, spec in suites.items():
+        columns = sorted({e["kwargs"]["column"] for e in spec["expectations"] if "column" in e["kwargs"]})
+        frame = conn.execute(
+            store.sql("quality/select_suite_columns").format(columns=", ".join(columns), table=table),
+            {"run_id": run_id},
+        ).df()
+        batch_definition = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("run")
+        suite = gx.ExpectationSuite(name=table)
+        for expectation in spec["expectations"]:
+            suite.add_expectation_configuration(ExpectationConfiguration(**expectation))
+        suite = context.suites.add(suite)
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite).to_json_dict()
+        if results_dir is not None:
+            results_dir.mkdir(parents=True, exist_ok=True)
+            (results_dir / f"{table}.json").write_text(json.dumps(result, indent=1, default=str))
+        failed = [
+            {
+                "type": r["expectation_config"]["type"],
+                "column": r["expectation_config"]["kwargs"].get("column"),
+                "severity": r["expectation_config"]["meta"]["severity"],
+                "count": r["result"].get("unexpected_count"),
+            }
+            for r in result["results"]
+            if not r["success"]
+        ]
+        outcome[table] = {"success": result["success"], "rows": len(frame), "failed": failed}
+    return outcome
+
+
+def run_quality(conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path | None) -> QualityResult:
+    """The expectations gate: suites, then record issues. Raises ExpectationsFailed on a fatal failure."""
+    result = QualityResult(results_dir=str(results_dir or ""))
+    result.suites = run_suites(conn, run_id, results_dir)
+    if result.fatal_failures:
+        raise ExpectationsFailed(
+            "the snapshot failed expectations that must hold before a diff:\n  "
+            + "\n  ".join(result.fatal_failures)
+            + (f"\nGX results: {results_dir}" if results_dir else "")
+        )
+    result.issues = find_record_issues(conn, run_id)
+    return result

@@ -1,0 +1,113 @@
+"""The district store: where files live on disk, DuckDB connections, the schema, and the SQL files.
+
+One DuckDB file per district (`data/<district_id>/roster.duckdb`): one writer at a time, so
+districts never contend for a lock. Every statement comes from `include/sql/`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = REPO_ROOT / "include" / "sql"
+TEMPLATES_DIR = REPO_ROOT / "include" / "templates"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+CONFIG_DIR = REPO_ROOT / "config" / "districts"
+
+
+def data_root() -> Path:
+    """The data folder: `$ROSTERSYNC_DATA`, or `data/` in the repository."""
+    return Path(os.environ.get("ROSTERSYNC_DATA", REPO_ROOT / "data"))
+
+
+def run_key(run_id: str) -> str:
+    """An Airflow run id made safe as a folder name (`manual__2026-01-01T00:00:00+00:00` has `:` and `+`)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)
+
+
+def roster_path(district_id: str, root: Path | None = None) -> Path:
+    return (root or data_root()) / district_id / "roster.duckdb"
+
+
+def landing_dir(district_id: str, run_id: str, root: Path | None = None) -> Path:
+    return (root or data_root()) / "landing" / district_id / run_key(run_id)
+
+
+def reports_dir(district_id: str, run_id: str, root: Path | None = None) -> Path:
+    return (root or data_root()) / "reports" / district_id / run_key(run_id)
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of `include/sql/<name>.sql`, e.g. `sql("plan/create_plan_accounts")`."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def execute(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> None:
+    """Run one SQL file (it may hold several statements) with named bind parameters."""
+    for statement in _statements(name):
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+        conn.execute(statement, used)
+
+
+def query(
+    conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None
+) -> list[tuple]:
+    """Rows of the last statement of one SQL file."""
+    statements = _statements(name)
+    for statement in statements[:-1]:
+        conn.execute(statement, {k: v for k, v in (params or {}).items() if f"${k}" in statement})
+    last = statements[-1]
+    return conn.execute(last, {k: v for k, v in (params or {}).items() if f"${k}" in last}).fetchall()
+
+
+@cache
+def _statements(name: str) -> list[str]:
+    # Split on semicolons before whitespace; none of our SQL has one inside a string or comment.
+    text = re.sub(r"--[^\n]*", "", sql(name))
+    return [s.strip() for s in re.split(r";(?=\s|$)", text) if s.strip()]
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> None:
+    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+        execute(conn, f"schema/{path.stem}")
+
+
+@contextmanager
+def connect(district_id: str, root: Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An open, migrated connection to a district's store, closed on exit."""
+    path = roster_path(district_id, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    read_only = read_only and path.exists()
+    conn = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            migrate(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory store with the full schema: what `check` previews against."""
+    conn = duckdb.connect(":memory:")
+    try:
+        migrate(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+def roster_version(conn: duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of everything the app sees; any change to the roster (sync or app) changes it."""
+    (version,) = query(conn, "apply/select_roster_version")[0]
+    return str(version)
