@@ -71,9 +71,11 @@ def apply_plan(
     logical_date: datetime | None = None,
     landing_sha256: str | None = None,
 ) -> ApplyResult:
-    """Apply the run's plan. `released`: the gate approved it, so held schools apply too."""
+    """Apply the run's plan: every school if `released` (the gate approved), else schools without a hold.
+
+    Applying a run twice changes nothing the second time."""
     existing = load_sync_run(conn, run_id)
-    if existing and existing.status == "applied":
+    if existing and existing.applied_at is not None:
         return ApplyResult(run_id, True, existing.counts, [])
     run = existing or SyncRun(run_id)
     conn.execute("BEGIN TRANSACTION")
@@ -96,7 +98,8 @@ def apply_plan(
         store.execute(conn, "apply/drop_apply_tables")
         run.logical_date = logical_date or run.logical_date
         run.landing_sha256 = landing_sha256 or run.landing_sha256
-        run.status = "applied"
+        # A rejected run applied only its schools without a hold; its upload does not count as applied.
+        run.status = "rejected" if run.gate_answer == "Reject" else "applied"
         run.roster_version_before = version
         run.counts = counts
         run.applied_at = datetime.now(UTC).replace(tzinfo=None)

@@ -62,11 +62,11 @@ class QualityResult:
 
     @property
     def errors(self) -> dict[str, int]:
-        return {c: n for c, n in self.issues.items() if RECORD_CATALOGUE[c].severity == "error"}
+        return split_by_severity(self.issues)[0]
 
     @property
     def alerts(self) -> dict[str, int]:
-        return {c: n for c, n in self.issues.items() if RECORD_CATALOGUE[c].severity == "alert"}
+        return split_by_severity(self.issues)[1]
 
 
 def find_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
@@ -79,7 +79,17 @@ def find_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return record_issue_counts(conn, run_id)
+
+
+def record_issue_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     return {code: n for code, _severity, n in store.query(conn, "quality/select_issue_counts", {"run_id": run_id})}
+
+
+def split_by_severity(counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """(errors, alerts) of a code -> count mapping."""
+    errors = {c: n for c, n in counts.items() if RECORD_CATALOGUE[c].severity == "error"}
+    return errors, {c: n for c, n in counts.items() if c not in errors}
 
 
 def load_suites(folder: Path = store.EXPECTATIONS_DIR) -> dict[str, dict]:

@@ -1,0 +1,105 @@
+"""One roster sync DAG per district config in config/districts/*.yaml (a table of contents, no logic)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, CronTriggerTimetable, TriggerRule, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from rostersync import store, tasks
+from rostersync.config import DistrictConfig, load_districts
+from rostersync.notify import smtp_settings
+from rostersync.operators import LandFilesSensor, RosterApprovalOperator
+
+DOC = """
+### Roster sync for {name} (`{district_id}`)
+
+Nightly at {start} {timezone}, from {source}. Each run passes these gates, in order:
+
+1. **land_files**: copies the upload from SFTP into `data/landing/{district_id}/<run>/` with a sha256
+   manifest. Waits while a file is still being written (up to {wait} min). A missing required file
+   fails the task and names it. An upload identical to the last applied one ends the run as *no new data*.
+2. **format_check**: every file, line and column against the format. Any error stops the run and emails
+   the admins the list (and a CSV). *Fix*: ask the district to correct the export and upload again.
+3. **normalize**: the files into the canonical snapshot tables in `data/{district_id}/roster.duckdb`.
+4. **expectations**: Great Expectations suites (`expectations/*.json`) and record-level errors/alerts;
+   reports in `data/reports/{district_id}/<run>/`. A *fatal* expectation fails the run.
+5. **detect_holds**: the plan (every create, update, removal) and the holds per school.
+6. **approve**: the approval gate. Waits for an approver only when a school is on hold (always on the
+   first sync). *Approve* applies exactly the plan shown; *Reject* applies nothing for held schools
+   (schools not on hold still apply).
+7. **apply_diff**: the plan in one transaction, with a change log. Refuses if the roster moved since
+   the plan was made: clear `detect_holds` and the tasks after it to recompute.
+8. **notify**: the summary email to {admins}.
+"""
+
+
+def build_dag(config: DistrictConfig) -> DAG:
+    start = config.nightly_start()
+    with DAG(
+        dag_id=config.dag_id,
+        schedule=CronTriggerTimetable(f"{start.minute} {start.hour} * * *", timezone=config.timezone),
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["rostersync", config.source.format, config.district_id],
+        doc_md=DOC.format(
+            name=config.name,
+            district_id=config.district_id,
+            start=start.strftime("%H:%M"),
+            timezone=config.timezone,
+            source=f"SFTP ({config.source.format})",
+            wait=config.source.wait_limit_minutes,
+            admins=", ".join(config.admin_emails),
+        ),
+        default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
+    ) as dag:
+
+        def run_id() -> str:
+            return get_current_context()["run_id"]
+
+        land = LandFilesSensor(task_id="land_files", config=config, doc_md="Land the SFTP upload; see the DAG docs.")
+
+        @task(retries=0, doc_md="Check the landed files against the format; emails the admins on errors.")
+        def format_check() -> dict:
+            return tasks.format_check(config, run_id(), smtp_settings(config.smtp_conn_id))
+
+        @task
+        def normalize() -> dict:
+            return tasks.normalize(config, run_id())
+
+        @task(retries=0)
+        def expectations() -> dict:
+            return tasks.expectations(config, run_id())
+
+        @task(doc_md="Compute the plan and the holds per school.")
+        def detect_holds() -> dict:
+            return tasks.detect_holds(config, run_id())
+
+        approve = RosterApprovalOperator(
+            task_id="approve",
+            config=config,
+            retries=0,
+            doc_md="Approve or reject the plan. The body lists each school on hold and its changes.",
+        )
+
+        @task(doc_md="Apply the approved plan in one transaction; a retry never applies twice.")
+        def apply_diff() -> dict:
+            return tasks.apply_diff(config, run_id(), get_current_context().get("logical_date"))
+
+        # NONE_FAILED: it also runs after a skipped apply, and skips itself when there was no new data.
+        @task(trigger_rule=TriggerRule.NONE_FAILED, doc_md="Email the admins what was applied or rejected.")
+        def notify() -> dict:
+            sent = tasks.notify_admins(config, run_id(), smtp_settings(config.smtp_conn_id))
+            if sent is None:
+                raise AirflowSkipException("no new data: nothing was applied, so no email")
+            return sent
+
+        land >> format_check() >> normalize() >> expectations() >> detect_holds() >> approve
+        approve >> apply_diff() >> notify()
+    return dag
+
+
+for _config in load_districts(store.CONFIG_DIR):
+    globals()[_config.dag_id] = build_dag(_config)

@@ -1,0 +1,128 @@
+"""`python -m rostersync check`: a dry run of every gate up to the diff, writing to no roster.
+
+For implementation teams previewing a district and data engineers debugging one. It calls the same
+functions as the DAG's tasks, on an in-memory copy of the roster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from rostersync import holds, plan, quality, snapshot, store
+from rostersync.config import ConfigError, DistrictConfig, load_district
+from rostersync.format_check import check_folder
+from rostersync.formats import get_format
+
+ROSTER_TABLES = ("schools", "accounts", "classes", "memberships", "sync_runs")
+PREVIEW_RUN = "preview"
+
+
+def _unpack(source: Path, into: Path) -> Path:
+    if source.is_dir():
+        return source
+    if zipfile.is_zipfile(source):
+        with zipfile.ZipFile(source) as archive:
+            for member in archive.infolist():
+                target = (into / member.filename).resolve()
+                if not target.is_relative_to(into.resolve()):
+                    raise ValueError(f"{source}: {member.filename!r} points outside the package")
+            archive.extractall(into)
+        return into
+    raise ValueError(f"{source}: not a folder or a zip file")
+
+
+def preview(fmt_name: str, source: Path, config: DistrictConfig | None) -> dict:
+    """Format check, normalize, expectations, plan and holds, as one JSON-able dict."""
+    fmt = get_format(fmt_name)
+    if config is None:
+        config = DistrictConfig.model_validate(
+            {
+                "district_id": "preview",
+                "name": "Preview",
+                "source": {"format": fmt_name, "conn_id": "none"},
+                "admin_emails": ["preview@example.org"],
+            }
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _unpack(source, Path(tmp))
+        report = check_folder(fmt, folder)
+        out: dict = {
+            "district": config.district_id,
+            "format": fmt.name,
+            "format_errors": [e.as_dict() for e in report.errors],
+            "format_error_count": report.error_count,
+        }
+        if not report.ok:
+            return out
+        with store.scratch() as conn:
+            roster = store.roster_path(config.district_id)
+            if config.district_id != "preview" and roster.exists():
+                conn.execute("ATTACH ? AS live (READ_ONLY)", [str(roster)])
+                for table in ROSTER_TABLES:
+                    conn.execute(f"INSERT INTO {table} SELECT * FROM live.{table}")
+                conn.execute("DETACH live")
+            counts = snapshot.normalize(conn, fmt, folder, PREVIEW_RUN)
+            result = quality.run_quality(conn, PREVIEW_RUN, None)
+            summary = plan.compute_plan(conn, config, PREVIEW_RUN)
+            found = holds.detect_holds(conn, config, PREVIEW_RUN)
+            per_school = plan.school_changes(conn, PREVIEW_RUN)
+    out.update(
+        snapshot=counts.as_dict(),
+        changes=summary.changes,
+        schools=per_school,
+        holds=[{"school": h.school, "reason": h.reason, "detail": h.detail} for h in found],
+        errors=result.errors,
+        alerts=result.alerts,
+        expectations={t: s["failed"] for t, s in result.suites.items() if s["failed"]},
+    )
+    return out
+
+
+def _print_text(result: dict) -> None:
+    print(f"district {result['district']}, format {result['format']}")
+    if result["format_error_count"]:
+        print(f"{result['format_error_count']} format error(s); nothing else was checked:")
+        for e in result["format_errors"]:
+            where = e["file"] + (f" line {e['line']}" if e["line"] else "")
+            print(f"  [{e['code']}] {where}: {e['message']} ({e['hint']})")
+        return
+    print("snapshot: " + ", ".join(f"{k} {v}" for k, v in result["snapshot"].items()))
+    for school, entities in result["schools"].items():
+        print(f"school {school}:")
+        for entity, c in entities.items():
+            print(f"  {entity:<12} create {c['create']:>7}  update {c['update']:>7}  remove {c['remove']:>7}")
+    for h in result["holds"]:
+        print(f"hold: school {h['school']}: {h['reason']} ({h['detail']})")
+    print(f"errors (records skipped): {result['errors'] or 'none'}")
+    print(f"alerts: {result['alerts'] or 'none'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rostersync", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="preview what a sync of a package would do")
+    check.add_argument("--format", required=True, help="remind_csv_v2")
+    check.add_argument("--from", dest="source", type=Path, required=True, help="a folder or a .zip")
+    check.add_argument("--district", type=Path, help="district YAML: preview against its roster")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    try:
+        config = load_district(args.district) if args.district else None
+        result = preview(args.format, args.source, config)
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, indent=1, default=str))
+    else:
+        _print_text(result)
+    return 1 if result["format_error_count"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

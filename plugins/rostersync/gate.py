@@ -1,0 +1,78 @@
+"""The approval gate: what the approver reads (rendered from the frozen plan) and how the answer is stored.
+
+The body names source ids and counts, never names or contacts: it is stored in Airflow's database.
+The full list of destructive changes is the CSV whose path the body gives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from rostersync import store
+from rostersync.apply import SyncRun, load_sync_run, save_sync_run
+from rostersync.config import DistrictConfig
+from rostersync.holds import Hold, plan_holds
+from rostersync.plan import plan_summary, school_changes
+
+APPROVE = "Approve"
+REJECT = "Reject"
+
+
+def gate_needed(conn: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """A run waits at the gate when any school is on hold (the first sync always is)."""
+    return bool(plan_holds(conn, run_id))
+
+
+def render_gate(
+    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, destructive_csv: Path | None
+) -> tuple[str, str]:
+    """(subject, Markdown body) for the approver, from the run's frozen plan."""
+    summary = plan_summary(conn, run_id)
+    holds = plan_holds(conn, run_id)
+    per_school = school_changes(conn, run_id)
+    held: dict[str, list[Hold]] = {}
+    for hold in holds:
+        held.setdefault(hold.school, []).append(hold)
+    kind = "first sync" if summary.is_initial else f"{len(held)} school(s) on hold"
+    subject = f"{config.name}: approve roster changes ({kind})"
+    lines = [
+        f"**District** {config.name} (`{config.district_id}`), run `{run_id}`",
+        "",
+        "Approve applies exactly the changes below, computed on roster version "
+        f"`{summary.roster_version[:24]}`; if the roster changes before the apply, the apply refuses. "
+        "Reject applies nothing for the schools on hold.",
+        "",
+        "| entity | create | update | remove |",
+        "|---|---:|---:|---:|",
+    ]
+    for entity, counts in summary.changes.items():
+        lines.append(f"| {entity} | {counts['create']} | {counts['update']} | {counts['remove']} |")
+    for school, school_holds in held.items():
+        lines += ["", f"### School `{school}`: on hold"]
+        lines += [f"- **{h.reason}**: {h.detail}" for h in school_holds]
+        for entity, counts in per_school.get(school, {}).items():
+            lines.append(f"- {entity}: +{counts['create']} ~{counts['update']} -{counts['remove']}")
+        examples = store.query(conn, "gate/select_removal_examples", {"run_id": run_id, "school_id": school})
+        if examples:
+            lines.append("- removals, first ten by source id: " + ", ".join(f"{e} `{k}`" for e, k in examples))
+    if destructive_csv is not None:
+        lines += ["", f"Every destructive change: `{destructive_csv}`"]
+    return subject, "\n".join(lines)
+
+
+def record_answer(
+    conn: duckdb.DuckDBPyConnection, run_id: str, answer: str, by: str | None, at: datetime | None
+) -> SyncRun:
+    """Store who answered the gate, when, and how, with the run."""
+    if answer not in (APPROVE, REJECT):
+        raise ValueError(f"gate answer must be {APPROVE} or {REJECT}, got {answer!r}")
+    run = load_sync_run(conn, run_id) or SyncRun(run_id)
+    if run.applied_at is not None:
+        return run
+    run.status = "approved" if answer == APPROVE else "rejected"
+    run.gate_answer, run.approved_by, run.approved_at = answer, by, at
+    save_sync_run(conn, run)
+    return run

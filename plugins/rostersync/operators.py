@@ -1,0 +1,89 @@
+"""The Airflow adapters: the two tasks that need more than a plain function.
+
+`LandFilesSensor` waits (in reschedule mode) for an upload that is still being written, and ends the
+run early when the upload is the one last applied. `RosterApprovalOperator` is the standard
+`ApprovalOperator` with its subject and body rendered from the frozen plan, skipping the wait when
+nothing is on hold, and storing the answer with the run for apply_diff to read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.sftp.hooks.sftp import SFTPHook
+from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOperator
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+
+from rostersync import tasks
+from rostersync.config import DistrictConfig
+
+
+class LandFilesSensor(BaseSensorOperator):
+    """Land the district's upload into its run folder once every file has settled."""
+
+    def __init__(self, *, config: DistrictConfig, **kwargs: Any) -> None:
+        source = config.source
+        kwargs.setdefault("mode", "reschedule")
+        kwargs.setdefault("poke_interval", source.poke_interval_seconds)
+        kwargs.setdefault("timeout", source.wait_limit_minutes * 60)
+        super().__init__(**kwargs)
+        self.config = config
+        self._waiting_on: list[str] = []
+
+    def poke(self, context: Any) -> PokeReturnValue:
+        hook = SFTPHook(ssh_conn_id=self.config.source.conn_id)
+        try:
+            result = tasks.land(self.config, context["run_id"], hook)
+        finally:
+            hook.close_conn()
+        self._waiting_on = result.waiting_on
+        if result.waiting_on:
+            return PokeReturnValue(is_done=False)
+        return PokeReturnValue(is_done=True, xcom_value=result.as_dict())
+
+    def execute(self, context: Any) -> Any:
+        try:
+            landed = super().execute(context)
+        except AirflowSensorTimeout:
+            raise AirflowSensorTimeout(
+                f"gave up after {self.config.source.wait_limit_minutes} min: still being written: "
+                f"{', '.join(self._waiting_on) or 'unknown'} (each file must be unchanged for "
+                f"{self.config.source.settle_seconds} s)"
+            ) from None
+        if landed and landed.get("same_as_run"):
+            raise AirflowSkipException(
+                f"no new data: the upload is byte-for-byte the one applied by run {landed['same_as_run']}"
+            )
+        return landed
+
+
+class RosterApprovalOperator(ApprovalOperator):
+    """Approve or reject the run's frozen plan; does not wait when no school is on hold."""
+
+    def __init__(self, *, config: DistrictConfig, **kwargs: Any) -> None:
+        assigned = [{"id": user, "name": user} for user in config.approvers] or None
+        super().__init__(subject="Roster changes", body=None, assigned_users=assigned, **kwargs)
+        self.config = config
+
+    def execute(self, context: Any) -> Any:
+        needed, subject, body = tasks.gate_text(self.config, context["run_id"])
+        if not needed:
+            self.log.info("No school is on hold and this is not a first sync: no approval needed.")
+            return {"chosen_options": [self.APPROVE], "auto_approved": True}
+        self.subject, self.body = subject, body
+        return super().execute(context)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        # HITLOperator's, not ApprovalOperator's: a Reject must not skip apply_diff, which still
+        # applies the schools that were not on hold (and nothing of those that were).
+        answer = HITLOperator.execute_complete(self, context, event)
+        user = answer.get("responded_by_user") or {}
+        tasks.record_gate_answer(
+            self.config,
+            context["run_id"],
+            answer["chosen_options"][0],
+            (user.get("name") or user.get("id")) if isinstance(user, dict) else str(user),
+            answer.get("responded_at"),
+        )
+        return answer

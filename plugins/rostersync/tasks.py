@@ -1,0 +1,153 @@
+"""One function per DAG task: open the district's store, run the gate's function, return a small dict.
+
+Each takes the district config and the Airflow run id, reads what earlier tasks left in the
+district's store and folders, and returns counts and ids only (it becomes XCom and task logs).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from rostersync import apply, gate, holds, landing, notify, plan, quality, reports, snapshot, store
+from rostersync.config import DistrictConfig
+from rostersync.format_check import FormatCheckFailed, check_folder
+from rostersync.formats import get_format
+
+log = logging.getLogger(__name__)
+
+
+def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing.LandingResult:
+    with store.connect(config.district_id) as conn:
+        last = apply.last_applied_upload(conn)
+    source = config.source
+    result = landing.land_upload(
+        remote,
+        source.remote_path,
+        get_format(source.format),
+        store.landing_dir(config.district_id, run_id),
+        settle_seconds=source.settle_seconds,
+        last_applied=last,
+    )
+    if result.waiting_on:
+        log.info("still being written, waiting: %s", ", ".join(result.waiting_on))
+    else:
+        log.info("landed %d files (upload sha256 %s) in %s", len(result.files), result.upload_sha256[:12], result.folder)
+    return result
+
+
+def format_check(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings | None) -> dict:
+    """Check the landed files; on any error, email the admin the catalogue entries and fail."""
+    fmt = get_format(config.source.format)
+    report = check_folder(fmt, store.landing_dir(config.district_id, run_id))
+    if report.ok:
+        log.info(report.summary())
+        return {"rows": report.rows}
+    csv_path = reports.write_format_errors(report, store.reports_dir(config.district_id, run_id))
+    if smtp is not None:
+        notify.send(
+            smtp,
+            notify.render(
+                "format_errors",
+                config.admin_emails,
+                (csv_path,),
+                district=config.name,
+                district_id=config.district_id,
+                run_id=run_id,
+                format_title=fmt.title,
+                errors=[e.as_dict() for e in report.errors[:100]],
+                error_count=report.error_count,
+            ),
+        )
+    raise FormatCheckFailed(report)
+
+
+def normalize(config: DistrictConfig, run_id: str) -> dict:
+    fmt = get_format(config.source.format)
+    with store.connect(config.district_id) as conn:
+        counts = snapshot.normalize(conn, fmt, store.landing_dir(config.district_id, run_id), run_id)
+    log.info("snapshot: %s", counts.as_dict())
+    return counts.as_dict()
+
+
+def expectations(config: DistrictConfig, run_id: str) -> dict:
+    results_dir = store.reports_dir(config.district_id, run_id) / "expectations"
+    with store.connect(config.district_id) as conn:
+        result = quality.run_quality(conn, run_id, results_dir)
+        reports.write_record_issues(conn, run_id, store.reports_dir(config.district_id, run_id))
+    log.info("record errors %s, alerts %s; GX results in %s", result.errors, result.alerts, results_dir)
+    return {"errors": result.errors, "alerts": result.alerts, "suites": result.suites}
+
+
+def detect_holds(config: DistrictConfig, run_id: str) -> dict:
+    with store.connect(config.district_id) as conn:
+        summary = plan.compute_plan(conn, config, run_id)
+        found = holds.detect_holds(conn, config, run_id)
+        reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id))
+    log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
+    return {"changes": summary.changes, "holds": [h.__dict__ for h in found], "is_initial": summary.is_initial}
+
+
+def gate_text(config: DistrictConfig, run_id: str) -> tuple[bool, str, str]:
+    """(needed, subject, body) of the approval gate for this run."""
+    with store.connect(config.district_id) as conn:
+        if not gate.gate_needed(conn, run_id):
+            return False, "", ""
+        csv_path = store.reports_dir(config.district_id, run_id) / "destructive_changes.csv"
+        subject, body = gate.render_gate(conn, config, run_id, csv_path)
+    return True, subject, body
+
+
+def record_gate_answer(config: DistrictConfig, run_id: str, answer: str, by: str | None, at: datetime | None) -> None:
+    with store.connect(config.district_id) as conn:
+        gate.record_answer(conn, run_id, answer, by, at)
+    log.info("gate answer for %s: %s by %s", run_id, answer, by)
+
+
+def apply_diff(config: DistrictConfig, run_id: str, logical_date: datetime | None) -> dict:
+    manifest = store.landing_dir(config.district_id, run_id) / landing.MANIFEST
+    sha = json.loads(manifest.read_text())["upload_sha256"] if manifest.exists() else None
+    with store.connect(config.district_id) as conn:
+        run = apply.load_sync_run(conn, run_id)
+        released = run is not None and run.gate_answer == gate.APPROVE
+        result = apply.apply_plan(conn, run_id, released=released, logical_date=logical_date, landing_sha256=sha)
+    if result.already_applied:
+        log.info("run %s was already applied; nothing changed", run_id)
+    log.info("applied: %s; still on hold: %s", result.counts, result.held_schools)
+    return {"counts": result.counts, "held_schools": result.held_schools, "already_applied": result.already_applied}
+
+
+def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings) -> dict | None:
+    """The summary email: the sync applied, or the gate rejected it. None: the run applied nothing."""
+    with store.connect(config.district_id) as conn:
+        run = apply.load_sync_run(conn, run_id)
+        run_holds = holds.plan_holds(conn, run_id)
+        errors, alerts = quality.split_by_severity(quality.record_issue_counts(conn, run_id))
+        state = dict(conn.execute("SELECT school_id, state FROM school_state").fetchall())
+    if run is None or run.applied_at is None:
+        return None  # every task before was skipped: the upload was the one already applied
+    common = {
+        "district": config.name,
+        "district_id": config.district_id,
+        "run_id": run_id,
+        "approved_by": run.approved_by,
+        "approved_at": run.approved_at,
+        "reports_dir": str(store.reports_dir(config.district_id, run_id)),
+    }
+    if run.status == "rejected":
+        email = notify.render("sync_rejected", config.admin_emails, holds=run_holds, **common)
+    else:
+        email = notify.render(
+            "sync_completed",
+            config.admin_emails,
+            counts=run.counts,
+            held_schools=sorted(s for s, v in state.items() if v == "On hold"),
+            errors=errors,
+            alerts=alerts,
+            **common,
+        )
+    notify.send(smtp, email)
+    log.info("emailed %d admin address(es): %s", len(email.to), run.status)
+    return {"status": run.status, "recipients": len(email.to)}
+
