@@ -101,5 +101,5 @@ def build_dag(config: DistrictConfig) -> DAG:
     return dag
 
 
-for _config in load_districts(store.CONFIG_DIR):
+for _config in load_districts(store.config_dir()):
     globals()[_config.dag_id] = build_dag(_config)

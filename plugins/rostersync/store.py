@@ -23,6 +23,11 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 CONFIG_DIR = REPO_ROOT / "config" / "districts"
 
 
+def config_dir() -> Path:
+    """The district configs: `$ROSTERSYNC_CONFIG`, or `config/districts/` in the repository."""
+    return Path(os.environ.get("ROSTERSYNC_CONFIG", CONFIG_DIR))
+
+
 def data_root() -> Path:
     """The data folder: `$ROSTERSYNC_DATA`, or `data/` in the repository."""
     return Path(os.environ.get("ROSTERSYNC_DATA", REPO_ROOT / "data"))

@@ -1,0 +1,144 @@
+"""Local stand-ins for a district's SFTP server and the mail relay, on 127.0.0.1 only (dev and tests).
+
+`SftpServer`: asyncssh, one chrooted folder per district (the login is the district id).
+`SmtpSink`: aiosmtpd; every message is kept in memory and saved as an .eml file.
+Both run in a background thread and stop with `stop()` (or as context managers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import logging
+import threading
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+from aiosmtpd.controller import Controller
+
+LOOPBACK = "127.0.0.1"
+
+
+class _SftpAuth(asyncssh.SSHServer):
+    def __init__(self, passwords: dict[str, str]):
+        self.passwords = passwords
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return self.passwords.get(username) == password
+
+
+class SftpServer:
+    """An SFTP server whose user `<district>` sees only `root/<district>/`."""
+
+    def __init__(self, root: Path, passwords: dict[str, str], port: int = 0, host_key: Path | None = None):
+        self.root = root
+        self.passwords = passwords
+        self.port = port
+        self.host_key = host_key
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sftp-server", daemon=True)
+        self._server: Any = None
+
+    def start(self) -> SftpServer:
+        for user in self.passwords:
+            (self.root / user).mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+        self._server = asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(timeout=30)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def _listen(self) -> Any:
+        if self.host_key is not None and self.host_key.exists():
+            key = asyncssh.read_private_key(str(self.host_key))
+        else:
+            key = asyncssh.generate_private_key("ssh-ed25519")
+            if self.host_key is not None:
+                self.host_key.parent.mkdir(parents=True, exist_ok=True)
+                key.write_private_key(str(self.host_key))
+
+        def sftp_factory(chan: Any) -> asyncssh.SFTPServer:
+            user = chan.get_extra_info("username")
+            return asyncssh.SFTPServer(chan, chroot=str(self.root / user))
+
+        return await asyncssh.listen(
+            LOOPBACK,
+            self.port,
+            server_host_keys=[key],
+            server_factory=lambda: _SftpAuth(self.passwords),
+            sftp_factory=sftp_factory,
+            allow_scp=False,
+        )
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            asyncio.run_coroutine_threadsafe(self._server.wait_closed(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> SftpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _KeepMessages:
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self.messages.append(message)
+            if self.folder is not None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / f"{len(self.messages):05d}.eml").write_bytes(envelope.content)
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """An SMTP server that accepts everything and delivers nothing."""
+
+    def __init__(self, folder: Path | None = None, port: int = 0):
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # it logs every recipient address
+        self.handler = _KeepMessages(folder)
+        self.controller = Controller(self.handler, hostname=LOOPBACK, port=port or _free_port())
+        self.port = self.controller.port
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return list(self.handler.messages)
+
+    def start(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]

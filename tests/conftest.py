@@ -1,0 +1,58 @@
+"""Shared fixtures. Airflow reads its settings at import, so they are set here, before any test imports it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="rostersync-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+DEMO_FILES = REPO / "demo" / "riverside"
+
+
+@pytest.fixture
+def data_root(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "data"
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(root))
+    return root
+
+
+@pytest.fixture
+def upload(tmp_path) -> Path:
+    """A copy of the demo district's Remind CSV 2.0 files, free to change."""
+    folder = tmp_path / "upload"
+    shutil.copytree(DEMO_FILES, folder)
+    return folder
+
+
+def district_yaml(folder: Path, district_id: str = "testville", **overrides) -> Path:
+    import yaml
+
+    config = {
+        "district_id": district_id,
+        "name": "Testville Unified",
+        "source": {"format": "remind_csv_v2", "conn_id": f"sftp_{district_id}", "settle_seconds": 60},
+        "admin_emails": ["admin@testville.example.org"],
+    }
+    config.update(overrides)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{district_id}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def airflow_connection(conn_type: str, **fields) -> str:
+    return json.dumps({"conn_type": conn_type, **fields})

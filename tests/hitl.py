@@ -1,0 +1,70 @@
+"""Answer an Airflow approval gate from a helper thread, the way the REST API's PATCH .../hitlDetails does.
+
+`dag.test()` parks at a human-in-the-loop task until someone answers. This mirrors
+airflow/api_fastapi/core_api/routes/public/hitl.py `update_hitl_detail`; it leans on Airflow internals,
+so it lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class GateAnswerer(threading.Thread):
+    def __init__(self, dag_id: str, option: str, user: str = "approver", task_id: str = "approve", timeout: float = 240):
+        super().__init__(name="gate-answerer", daemon=True)
+        self.dag_id, self.option, self.user, self.task_id, self.timeout = dag_id, option, user, task_id, timeout
+        self.answered_run: str | None = None
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+        # Configure SQLAlchemy's mappers in the main thread, or the two threads deadlock doing it.
+        from airflow.models import import_all_models
+        from sqlalchemy.orm import configure_mappers
+
+        import_all_models()
+        configure_mappers()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        try:
+            self._answer()
+        except BaseException as exc:  # reported by the test through .error
+            self.error = exc
+
+    def _answer(self) -> None:
+        from airflow.models.hitl import HITLDetail
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.models.trigger import handle_event_submit
+        from airflow.triggers.base import TriggerEvent
+        from airflow.sdk import timezone
+        from airflow.utils.session import create_session
+        from airflow.utils.state import TaskInstanceState
+        from sqlalchemy import select
+
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline and not self._stop_event.is_set():
+            with create_session() as session:
+                ti = session.scalars(
+                    select(TaskInstance).where(
+                        TaskInstance.dag_id == self.dag_id,
+                        TaskInstance.task_id == self.task_id,
+                        TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+                    )
+                ).first()
+                if ti is not None:
+                    detail = session.scalar(select(HITLDetail).where(HITLDetail.ti_id == ti.id))
+                    detail.responded_by = {"id": self.user, "name": self.user}
+                    detail.responded_at = timezone.utcnow()
+                    detail.chosen_options = [self.option]
+                    detail.params_input = {}
+                    session.add(detail)
+                    handle_event_submit(
+                        TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session
+                    )
+                    self.answered_run = ti.run_id
+                    self.subject, self.body = detail.subject, detail.body
+                    return
+            time.sleep(0.5)

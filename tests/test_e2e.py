@@ -1,0 +1,169 @@
+"""End to end: the district DAG under dag.test(), against a real SFTP server and a real SMTP sink on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import DEMO_FILES, airflow_connection, district_yaml
+from hitl import GateAnswerer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+DISTRICT = "e2eville"
+DAG_ID = f"roster_sync__{DISTRICT}"
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
+    )
+
+
+@pytest.fixture
+def stack(tmp_path, monkeypatch, airflow_db):
+    """SFTP with the demo files (settled an hour ago), an SMTP sink, connections, configs and data dirs."""
+    from rostersync.dev.servers import SftpServer, SmtpSink
+
+    sftp_root = tmp_path / "sftp"
+    with SftpServer(sftp_root, {DISTRICT: "secret"}) as sftp, SmtpSink(tmp_path / "mail") as smtp:
+        drop = sftp_root / DISTRICT
+        shutil.copytree(DEMO_FILES, drop, dirs_exist_ok=True)
+        an_hour_ago = time.time() - 3600
+        for f in drop.iterdir():
+            os.utime(f, (an_hour_ago, an_hour_ago))
+        monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+        monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path / "config"))
+        district_yaml(tmp_path / "config", DISTRICT)
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_SFTP_{DISTRICT.upper()}",
+            airflow_connection(
+                "sftp", host="127.0.0.1", port=sftp.port, login=DISTRICT, password="secret",
+                extra={"no_host_key_check": True},
+            ),
+        )
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_SMTP_DEFAULT",
+            airflow_connection(
+                "smtp", host="127.0.0.1", port=smtp.port,
+                extra={"from_email": "rostersync@example.org", "disable_tls": True, "disable_ssl": True},
+            ),
+        )
+        yield {"smtp": smtp, "data": tmp_path / "data", "drop": drop}
+
+
+def load_dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags" / "district_sync.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.get_dag(DAG_ID)
+
+
+def run_dag(answer: str | None):
+    """One dag.test() run; `answer` is what the approver chooses, None when no gate is expected."""
+    dag = load_dag()
+    answerer = GateAnswerer(DAG_ID, answer or "Approve")
+    answerer.start()
+    try:
+        dag_run = dag.test()
+    finally:
+        answerer.stop()
+        answerer.join(timeout=10)
+    assert answerer.error is None, answerer.error
+    if answer is None:
+        assert answerer.answered_run is None, "the run waited at the gate but no hold was expected"
+    else:
+        assert answerer.answered_run == dag_run.run_id, "the run never waited at the gate"
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    return dag_run, states, answerer
+
+
+def roster_rows(data: Path) -> dict[str, list]:
+    conn = duckdb.connect(str(data / DISTRICT / "roster.duckdb"), read_only=True)
+    try:
+        return {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in ("accounts", "classes", "memberships", "schools")
+        }
+    finally:
+        conn.close()
+
+
+def expected_counts() -> dict[str, int]:
+    import csv
+
+    users = list(csv.DictReader((DEMO_FILES / "users.csv").open()))
+    return {
+        "accounts": len(users),
+        "classes": sum(1 for _ in (DEMO_FILES / "classes.csv").open()) - 1,
+    }
+
+
+def test_approved_first_sync_fills_the_roster_and_emails_the_admin(stack):
+    dag_run, states, answerer = run_dag("Approve")
+    assert dag_run.state == "success", states
+    assert all(s == "success" for s in states.values()), states
+    assert "first sync" in answerer.subject
+    roster = roster_rows(stack["data"])
+    expected = expected_counts()
+    assert len(roster["accounts"]) == expected["accounts"]
+    assert len(roster["classes"]) == expected["classes"]
+    assert len(roster["memberships"]) > expected["classes"]
+    conn = duckdb.connect(str(stack["data"] / DISTRICT / "roster.duckdb"), read_only=True)
+    run = conn.execute("SELECT status, gate_answer, approved_by FROM sync_runs").fetchall()
+    conn.close()
+    assert run == [("applied", "Approve", "approver")]
+    [mail] = stack["smtp"].messages
+    assert mail["To"] == "admin@testville.example.org"
+    assert "roster sync applied" in mail["Subject"]
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert f"created {expected['accounts']}" in text
+
+    # The same files again: no new data, so nothing runs past land_files and nobody is asked.
+    second, states, _ = run_dag(None)
+    assert second.state == "success"
+    assert states["land_files"] == "skipped" and states["apply_diff"] == "skipped", states
+    assert roster_rows(stack["data"]) == roster
+    assert len(stack["smtp"].messages) == 1
+
+
+def test_rejected_first_sync_leaves_the_roster_unchanged(stack):
+    from rostersync import store
+
+    with store.connect(DISTRICT, stack["data"]):
+        pass  # an empty, migrated store: what a district has before its first sync
+    before = roster_rows(stack["data"])
+    dag_run, states, _ = run_dag("Reject")
+    assert dag_run.state == "success", states
+    assert roster_rows(stack["data"]) == before
+    [mail] = stack["smtp"].messages
+    assert "rejected" in mail["Subject"]
+
+
+def test_a_changed_upload_applies_without_waiting_when_nothing_is_held(stack):
+    run_dag("Approve")
+    users = stack["drop"] / "users.csv"
+    lines = users.read_text().splitlines(keepends=True)
+    # rename one student: an update, far below every hold threshold
+    i = next(n for n, line in enumerate(lines) if ",student," in line)
+    fields = lines[i].split(",")
+    fields[3] = fields[3] + "-Renamed"
+    lines[i] = ",".join(fields)
+    users.write_text("".join(lines))
+    os.utime(users, (time.time() - 3600, time.time() - 3600))
+    dag_run, states, _ = run_dag(None)
+    assert dag_run.state == "success", states
+    assert states["approve"] == "success" and states["apply_diff"] == "success"
+    conn = duckdb.connect(str(stack["data"] / DISTRICT / "roster.duckdb"), read_only=True)
+    counts = conn.execute("SELECT counts FROM sync_runs ORDER BY applied_at DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    assert '"update": 1' in counts.replace('"update":1', '"update": 1')
