@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, CronTriggerTimetable, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
-
 from rostersync import store, tasks
 from rostersync.config import DistrictConfig, load_districts
 from rostersync.notify import smtp_settings

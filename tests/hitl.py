@@ -12,9 +12,17 @@ import time
 
 
 class GateAnswerer(threading.Thread):
-    def __init__(self, dag_id: str, option: str, user: str = "approver", task_id: str = "approve", timeout: float = 240):
+    def __init__(
+        self, dag_id: str, option: str, user: str = "approver", task_id: str = "approve", timeout: float = 240
+    ):
         super().__init__(name="gate-answerer", daemon=True)
-        self.dag_id, self.option, self.user, self.task_id, self.timeout = dag_id, option, user, task_id, timeout
+        self.dag_id, self.option, self.user, self.task_id, self.timeout = (
+            dag_id,
+            option,
+            user,
+            task_id,
+            timeout,
+        )
         self.answered_run: str | None = None
         self.error: BaseException | None = None
         self._stop_event = threading.Event()
@@ -38,8 +46,8 @@ class GateAnswerer(threading.Thread):
         from airflow.models.hitl import HITLDetail
         from airflow.models.taskinstance import TaskInstance
         from airflow.models.trigger import handle_event_submit
-        from airflow.triggers.base import TriggerEvent
         from airflow.sdk import timezone
+        from airflow.triggers.base import TriggerEvent
         from airflow.utils.session import create_session
         from airflow.utils.state import TaskInstanceState
         from sqlalchemy import select

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import DEMO_FILES, airflow_connection, district_yaml
 from hitl import GateAnswerer
 
@@ -24,7 +23,10 @@ DAG_ID = f"roster_sync__{DISTRICT}"
 @pytest.fixture(scope="module")
 def airflow_db():
     subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
     )
 
 
@@ -46,14 +48,20 @@ def stack(tmp_path, monkeypatch, airflow_db):
         monkeypatch.setenv(
             f"AIRFLOW_CONN_SFTP_{DISTRICT.upper()}",
             airflow_connection(
-                "sftp", host="127.0.0.1", port=sftp.port, login=DISTRICT, password="secret",
+                "sftp",
+                host="127.0.0.1",
+                port=sftp.port,
+                login=DISTRICT,
+                password="secret",
                 extra={"no_host_key_check": True},
             ),
         )
         monkeypatch.setenv(
             "AIRFLOW_CONN_SMTP_DEFAULT",
             airflow_connection(
-                "smtp", host="127.0.0.1", port=smtp.port,
+                "smtp",
+                host="127.0.0.1",
+                port=smtp.port,
                 extra={"from_email": "rostersync@example.org", "disable_tls": True, "disable_ssl": True},
             ),
         )
@@ -65,7 +73,7 @@ def load_dag():
 
     bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags" / "district_sync.py"))
     assert not bag.import_errors, bag.import_errors
-    return bag.get_dag(DAG_ID)
+    return bag.dags[DAG_ID]
 
 
 def run_dag(answer: str | None):

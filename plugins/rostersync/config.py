@@ -146,9 +146,7 @@ def load_district(path: Path) -> DistrictConfig:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
     if config.district_id != path.stem:
-        raise ConfigError(
-            f"{path}: field district_id: {config.district_id!r} must match the file name {path.stem!r}"
-        )
+        raise ConfigError(f"{path}: field district_id: {config.district_id!r} must match the file name {path.stem!r}")
     return config
 
 

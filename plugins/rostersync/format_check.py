@@ -60,7 +60,9 @@ class FormatError:
         return {**asdict(self), "problem": CATALOGUE[self.code].problem, "hint": self.hint}
 
     def __str__(self) -> str:
-        where = self.file + (f" line {self.line}" if self.line else "") + (f" column {self.column}" if self.column else "")
+        where = (
+            self.file + (f" line {self.line}" if self.line else "") + (f" column {self.column}" if self.column else "")
+        )
         return f"[{self.code}] {where}: {self.message} ({self.hint})"
 
 

@@ -129,7 +129,12 @@ class LocalFolder:
 
         folder = self.root / path.lstrip("/")
         return [
-            SimpleNamespace(filename=p.name, st_mode=p.stat().st_mode, st_size=p.stat().st_size, st_mtime=p.stat().st_mtime)
+            SimpleNamespace(
+                filename=p.name,
+                st_mode=p.stat().st_mode,
+                st_size=p.stat().st_size,
+                st_mtime=p.stat().st_mtime,
+            )
             for p in sorted(folder.iterdir())
         ]
 

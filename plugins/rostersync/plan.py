@@ -33,7 +33,7 @@ def compute_plan(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id
     conn.execute("BEGIN TRANSACTION")
     try:
         version = store.roster_version(conn)
-        conn.execute("CREATE OR REPLACE TEMP TABLE cfg_schools (school_sid VARCHAR, roster_id VARCHAR, selected BOOLEAN)")
+        store.execute(conn, "plan/create_cfg_schools")
         if config.schools:
             conn.executemany(
                 "INSERT INTO cfg_schools VALUES (?, ?, ?)",

@@ -31,10 +31,30 @@ RECORD_CATALOGUE: dict[str, RecordIssueType] = {
     for t in (
         RecordIssueType("E101", "error", "teacher without a valid email", "Give the teacher a school email."),
         RecordIssueType("E102", "error", "person without a first or last name", "Fill in both names."),
-        RecordIssueType("E103", "error", "enrollment in a class that is not in the upload", "Send the class or drop the enrollment."),
-        RecordIssueType("E104", "error", "enrollment of a person who is not in the upload", "Send the person or drop the enrollment."),
-        RecordIssueType("E105", "error", "guardian without any email or phone", "Add an email or a phone for the guardian."),
-        RecordIssueType("A201", "alert", "student without email or phone", "Add an email or phone so the student can sign in."),
+        RecordIssueType(
+            "E103",
+            "error",
+            "enrollment in a class that is not in the upload",
+            "Send the class or drop the enrollment.",
+        ),
+        RecordIssueType(
+            "E104",
+            "error",
+            "enrollment of a person who is not in the upload",
+            "Send the person or drop the enrollment.",
+        ),
+        RecordIssueType(
+            "E105",
+            "error",
+            "guardian without any email or phone",
+            "Add an email or a phone for the guardian.",
+        ),
+        RecordIssueType(
+            "A201",
+            "alert",
+            "student without email or phone",
+            "Add an email or phone so the student can sign in.",
+        ),
         RecordIssueType("A202", "alert", "class without students", "Enroll students, or leave it out of the upload."),
         RecordIssueType("A203", "alert", "teacher without classes", "Assign the teacher's classes."),
     )
@@ -47,7 +67,9 @@ class ExpectationsFailed(RuntimeError):
 
 @dataclass
 class QualityResult:
-    suites: dict[str, dict] = field(default_factory=dict)  # table -> {success, failed: [{type, column, severity, count}]}
+    suites: dict[str, dict] = field(
+        default_factory=dict
+    )  # table -> {success, failed: [{type, column, severity, count}]}
     issues: dict[str, int] = field(default_factory=dict)  # code -> count
     results_dir: str = ""
 
@@ -106,7 +128,10 @@ def load_suites(folder: Path = store.EXPECTATIONS_DIR) -> dict[str, dict]:
 
 
 def run_suites(
-    conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path | None, suites: dict[str, dict] | None = None
+    conn: duckdb.DuckDBPyConnection,
+    run_id: str,
+    results_dir: Path | None,
+    suites: dict[str, dict] | None = None,
 ) -> dict[str, dict]:
     """Validate each snapshot table of the run with its suite; write GX's results JSON to `results_dir`."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

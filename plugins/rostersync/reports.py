@@ -36,7 +36,11 @@ def write_format_errors(report: FormatReport, folder: Path) -> Path:
     return write_csv(
         folder / "format_errors.csv",
         ["code", "file", "line", "column", "problem", "message", "how_to_fix"],
-        ([e.code, e.file, e.line, e.column, d["problem"], e.message, e.hint] for e in report.errors for d in [e.as_dict()]),
+        (
+            [e.code, e.file, e.line, e.column, d["problem"], e.message, e.hint]
+            for e in report.errors
+            for d in [e.as_dict()]
+        ),
     )
 
 
@@ -55,7 +59,12 @@ def write_destructive_changes(conn: duckdb.DuckDBPyConnection, run_id: str, fold
 def write_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> list[Path]:
     """One CSV per error or alert code, listing the records it affects."""
     written = []
-    codes = [r[0] for r in conn.execute("SELECT DISTINCT code FROM record_issues WHERE run_id = ? ORDER BY 1", [run_id]).fetchall()]
+    codes = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT code FROM record_issues WHERE run_id = ? ORDER BY 1", [run_id]
+        ).fetchall()
+    ]
     for code in codes:
         cursor = conn.execute(store.sql("reports/select_record_issues"), {"run_id": run_id, "code": code})
         header = [d[0] for d in cursor.description]

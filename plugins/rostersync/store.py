@@ -63,9 +63,7 @@ def execute(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any
         conn.execute(statement, used)
 
 
-def query(
-    conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None
-) -> list[tuple]:
+def query(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
     """Rows of the last statement of one SQL file."""
     statements = _statements(name)
     for statement in statements[:-1]:

@@ -91,7 +91,13 @@ def generate(students: int, seed: int = 1) -> District:
         district.people[sid] = _person(sid, "student", school, rng, grade=str(n % 12 + 1))
         classes = classes_by_school[school]
         for k in range(CLASSES_PER_STUDENT):
-            district.memberships.add((classes[(n * 7 + k * (len(classes) // CLASSES_PER_STUDENT or 1)) % len(classes)], sid, "student"))
+            district.memberships.add(
+                (
+                    classes[(n * 7 + k * (len(classes) // CLASSES_PER_STUDENT or 1)) % len(classes)],
+                    sid,
+                    "student",
+                )
+            )
         # 1.5 guardians per student; every tenth student is a sibling of the one before.
         if n % 10 == 0 and previous_guardian:
             district.guardianships.add((sid, previous_guardian, "Parent", "guardian"))
@@ -158,8 +164,20 @@ def write_remind_csv_v2(district: District, folder: Path) -> Path:
     w.writerows(district.schools)
     h.close()
     roles = {"guardian": "parent"}
-    h, w = writer("users.csv", ["user_id", "role", "first_name", "last_name", "email", "phone",
-                                "date_of_birth", "grade", "student_number"])
+    h, w = writer(
+        "users.csv",
+        [
+            "user_id",
+            "role",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "date_of_birth",
+            "grade",
+            "student_number",
+        ],
+    )
     for row in district.people.values():
         w.writerow([row[0], roles.get(row[1], row[1]), *row[2:9]])
     h.close()

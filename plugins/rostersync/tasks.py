@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from typing import Any
 
 from rostersync import apply, gate, holds, landing, notify, plan, quality, reports, snapshot, store
 from rostersync.config import DistrictConfig
@@ -33,7 +34,12 @@ def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing
     if result.waiting_on:
         log.info("still being written, waiting: %s", ", ".join(result.waiting_on))
     else:
-        log.info("landed %d files (upload sha256 %s) in %s", len(result.files), result.upload_sha256[:12], result.folder)
+        log.info(
+            "landed %d files (upload sha256 %s) in %s",
+            len(result.files),
+            result.upload_sha256[:12],
+            result.folder,
+        )
     return result
 
 
@@ -86,7 +92,11 @@ def detect_holds(config: DistrictConfig, run_id: str) -> dict:
         found = holds.detect_holds(conn, config, run_id)
         reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id))
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
-    return {"changes": summary.changes, "holds": [h.__dict__ for h in found], "is_initial": summary.is_initial}
+    return {
+        "changes": summary.changes,
+        "holds": [h.__dict__ for h in found],
+        "is_initial": summary.is_initial,
+    }
 
 
 def gate_text(config: DistrictConfig, run_id: str) -> tuple[bool, str, str]:
@@ -115,7 +125,11 @@ def apply_diff(config: DistrictConfig, run_id: str, logical_date: datetime | Non
     if result.already_applied:
         log.info("run %s was already applied; nothing changed", run_id)
     log.info("applied: %s; still on hold: %s", result.counts, result.held_schools)
-    return {"counts": result.counts, "held_schools": result.held_schools, "already_applied": result.already_applied}
+    return {
+        "counts": result.counts,
+        "held_schools": result.held_schools,
+        "already_applied": result.already_applied,
+    }
 
 
 def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings) -> dict | None:
@@ -127,7 +141,7 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
         state = dict(conn.execute("SELECT school_id, state FROM school_state").fetchall())
     if run is None or run.applied_at is None:
         return None  # every task before was skipped: the upload was the one already applied
-    common = {
+    common: dict[str, Any] = {
         "district": config.name,
         "district_id": config.district_id,
         "run_id": run_id,
@@ -150,4 +164,3 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
     notify.send(smtp, email)
     log.info("emailed %d admin address(es): %s", len(email.to), run.status)
     return {"status": run.status, "recipients": len(email.to)}
-

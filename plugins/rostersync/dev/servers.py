@@ -11,6 +11,7 @@ import asyncio
 import email
 import email.policy
 import logging
+import os
 import threading
 from email.message import EmailMessage
 from pathlib import Path
@@ -67,7 +68,7 @@ class SftpServer:
 
         def sftp_factory(chan: Any) -> asyncssh.SFTPServer:
             user = chan.get_extra_info("username")
-            return asyncssh.SFTPServer(chan, chroot=str(self.root / user))
+            return asyncssh.SFTPServer(chan, chroot=os.fsencode(self.root / user))
 
         return await asyncssh.listen(
             LOOPBACK,

@@ -17,8 +17,15 @@ FORMAT = Format(
         FileSpec(
             "users.csv",
             (
-                "user_id", "role", "first_name", "last_name", "email", "phone",
-                "date_of_birth", "grade", "student_number",
+                "user_id",
+                "role",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "date_of_birth",
+                "grade",
+                "student_number",
             ),
             id_columns=("user_id", "role"),
             unique_key=("user_id",),

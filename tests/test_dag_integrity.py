@@ -1,0 +1,76 @@
+"""The dags folder imports, one DAG per district config, with the eight gates in order."""
+
+from pathlib import Path
+
+import pytest
+from conftest import district_yaml
+
+DAGS = Path(__file__).resolve().parents[1] / "dags"
+TASKS = [
+    "land_files",
+    "format_check",
+    "normalize",
+    "expectations",
+    "detect_holds",
+    "approve",
+    "apply_diff",
+    "notify",
+]
+
+
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+def test_the_dags_folder_imports_with_one_dag_per_district(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    district_yaml(tmp_path, "alpha")
+    district_yaml(tmp_path, "beta")
+    bag = dagbag()
+    assert bag.import_errors == {}
+    assert sorted(bag.dag_ids) == ["roster_sync__alpha", "roster_sync__beta"]
+    assert not (tmp_path / "data").exists(), "parsing the DAGs must not touch the stores"
+
+
+def test_each_dag_runs_the_gates_in_order_with_tags_docs_and_one_run_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    district_yaml(tmp_path, "alpha")
+    dag = dagbag().dags["roster_sync__alpha"]
+    order = [t.task_id for t in dag.topological_sort()]
+    assert order == TASKS
+    for upstream, downstream in zip(TASKS, TASKS[1:], strict=False):
+        assert downstream in dag.get_task(upstream).downstream_task_ids
+    assert dag.max_active_runs == 1 and dag.catchup is False
+    assert "rostersync" in dag.tags and dag.doc_md and "approve" in dag.doc_md
+    assert dag.get_task("land_files").mode == "reschedule"
+    assert str(dag.timetable.timezone) == "America/Los_Angeles"
+    minute, hour = (int(x) for x in dag.timetable.expression.split()[:2])
+    assert hour == 23 or hour == 0, "the default start is spread over 23:00-01:00 Pacific"
+
+
+def test_the_repository_config_gives_the_demo_dag():
+    assert "roster_sync__riverside" in dagbag().dag_ids
+
+
+def test_a_bad_district_file_is_an_import_error_naming_file_and_field(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    district_yaml(tmp_path, "broken", holds={"removal_shar": 0.2})
+    errors = dagbag().import_errors
+    [message] = errors.values()
+    assert "broken.yaml: field holds.removal_shar: unknown field; did you mean 'removal_share'" in message
+
+
+@pytest.mark.parametrize("field", ["admin_emails", "source"])
+def test_a_missing_required_field_is_named(tmp_path, monkeypatch, field):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    path = district_yaml(tmp_path, "partial")
+    import yaml
+
+    data = yaml.safe_load(path.read_text())
+    del data[field]
+    path.write_text(yaml.safe_dump(data))
+    [message] = dagbag().import_errors.values()
+    assert f"partial.yaml: field {field}: Field required" in message

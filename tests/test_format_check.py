@@ -1,0 +1,92 @@
+import pytest
+from rostersync.format_check import CATALOGUE, check_folder
+from rostersync.formats import get_format
+
+FMT = get_format("remind_csv_v2")
+
+
+def errors(folder):
+    report = check_folder(FMT, folder)
+    return [(e.code, e.file, e.line, e.column) for e in report.errors]
+
+
+def test_the_demo_upload_has_no_format_errors(upload):
+    report = check_folder(FMT, upload)
+    assert report.ok, report.summary()
+    assert report.rows["users.csv"] > 0
+
+
+def test_a_missing_required_file_is_named(upload):
+    (upload / "classes.csv").unlink()
+    assert errors(upload) == [("F001", "classes.csv", None, None)]
+
+
+def test_the_optional_relationships_file_may_be_absent(upload):
+    (upload / "relationships.csv").unlink()
+    assert errors(upload) == []
+
+
+def test_a_file_that_is_not_utf8_names_the_line(upload):
+    path = upload / "schools.csv"
+    path.write_bytes(b"school_id,school_name\nS1,Caf\xe9 School\n")
+    assert errors(upload) == [("F002", "schools.csv", 2, None)]
+
+
+def test_a_binary_file_and_an_empty_file(upload):
+    (upload / "schools.csv").write_bytes(b"PK\x03\x04\x00\x00binary")
+    (upload / "classes.csv").write_bytes(b"")
+    assert ("F002", "schools.csv", None, None) in errors(upload)
+    assert ("F003", "classes.csv", None, None) in errors(upload)
+
+
+def test_a_byte_order_mark_is_tolerated(upload):
+    path = upload / "schools.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert errors(upload) == []
+
+
+def test_a_misspelled_header_is_found_with_a_guess(upload):
+    path = upload / "users.csv"
+    text = path.read_text()
+    path.write_text(text.replace("first_name", "firstname", 1))
+    report = check_folder(FMT, upload)
+    [error] = report.errors
+    assert (error.code, error.file, error.line, error.column) == ("F004", "users.csv", 1, "first_name")
+    assert "'firstname'" in error.message
+
+
+def test_a_row_with_an_extra_field_names_its_line(upload):
+    path = upload / "classes.csv"
+    lines = path.read_text().splitlines()
+    lines[3] += ",extra"
+    path.write_text("\n".join(lines) + "\n")
+    assert errors(upload) == [("F005", "classes.csv", 4, None)]
+
+
+def test_broken_quoting_names_the_line(upload):
+    path = upload / "schools.csv"
+    path.write_text('school_id,school_name\nS1,"Unclosed School\n')
+    [(code, file, line, _)] = errors(upload)
+    assert (code, file) == ("F006", "schools.csv") and line >= 2
+
+
+def test_missing_and_duplicate_ids_and_enum_values(upload):
+    path = upload / "users.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0]
+    lines = [header, ",teacher,A,B,a@b.org,,,,", lines[1], lines[1], "U9,principal,C,D,c@d.org,,,,"]
+    path.write_text("\n".join(lines) + "\n")
+    found = errors(upload)
+    assert ("F007", "users.csv", 2, "user_id") in found
+    assert ("F008", "users.csv", 4, "user_id") in found
+    assert ("F009", "users.csv", 5, "role") in found
+
+
+def test_a_school_name_over_sixty_characters(upload):
+    (upload / "schools.csv").write_text("school_id,school_name\nS1," + "x" * 61 + "\n")
+    assert errors(upload) == [("F010", "schools.csv", 2, "school_name")]
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_every_catalogue_entry_has_a_problem_and_a_fix(code):
+    assert CATALOGUE[code].problem and CATALOGUE[code].fix

@@ -1,0 +1,190 @@
+"""The diff rules, holds and apply, on small hand-written districts in a DuckDB file."""
+
+import copy
+
+import pytest
+from roster_helpers import config, prepare, small_district, sync, sync_owned_state
+from rostersync import apply, store
+
+
+@pytest.fixture
+def conn(tmp_path):
+    with store.connect("unit", tmp_path) as connection:
+        yield connection
+
+
+def test_first_sync_creates_everything_and_holds_every_school(conn, tmp_path):
+    summary, found, result = sync(conn, small_district(), tmp_path, "r1")
+    assert summary.is_initial
+    assert {(h.school, h.reason) for h in found} == {("N", "initial_sync"), ("S", "initial_sync")}
+    # 2 teachers + 40 students + 40 parents; 2 classes; owner + 20 students + 20 parents per class
+    assert result.counts["accounts"] == {"create": 82, "update": 0, "remove": 0}
+    assert result.counts["classes"] == {"create": 2, "update": 0, "remove": 0}
+    assert result.counts["memberships"] == {"create": 82, "update": 0, "remove": 0}
+    assert conn.execute("SELECT DISTINCT status FROM accounts").fetchall() == [("pending",)]
+    assert conn.execute("SELECT count(*) FROM change_log WHERE run_id = 'r1'").fetchone()[0] == 82 + 2 + 82 + 2
+
+
+def test_the_same_snapshot_twice_changes_nothing_and_needs_no_gate(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    before = sync_owned_state(conn)
+    summary, found, result = sync(conn, small_district(), tmp_path, "r2")
+    assert summary.total == 0 and found == []
+    assert sync_owned_state(conn) == before
+
+
+def test_a_rejected_first_sync_applies_nothing(conn, tmp_path):
+    _, _, result = sync(conn, small_district(), tmp_path, "r1", answer="Reject")
+    assert result.counts["accounts"]["create"] == 0
+    assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
+    assert apply.load_sync_run(conn, "r1").status == "rejected"
+    assert apply.last_applied_upload(conn) is None
+
+
+def test_removals_above_the_share_hold_only_that_school(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    day2 = small_district()
+    gone = {f"SN{n:03d}" for n in range(5)}  # 5 of 20 students of school N leave
+    day2.users = [u for u in day2.users if u[0] not in gone]
+    day2.school_enrollments = [e for e in day2.school_enrollments if e[1] not in gone]
+    day2.class_enrollments = [e for e in day2.class_enrollments if e[1] not in gone]
+    day2.relationships = [r for r in day2.relationships if r[0] not in gone]
+    # and school S renames its class: an update, no hold
+    day2.classes = [(c[0], c[1], c[2] + " II" if c[1] == "S" else c[2], c[3], c[4]) for c in day2.classes]
+    summary, found, result = sync(conn, day2, tmp_path, "r2", answer="Reject")
+    assert {(h.school, h.reason) for h in found} == {("N", "data_removals")}
+    assert "removed" in found[0].detail
+    assert result.held_schools == ["N"]
+    assert result.counts["classes"]["update"] == 1  # school S applied without waiting
+    assert result.counts["accounts"]["remove"] == 0  # school N kept everything
+    assert conn.execute("SELECT count(*) FROM accounts WHERE status = 'deactivated'").fetchone()[0] == 0
+    states = dict(conn.execute("SELECT school_id, state FROM school_state").fetchall())
+    assert states == {"N": "On hold", "S": "Connected"}
+
+
+def test_removals_deactivate_and_a_return_reactivates_the_same_account(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    (account_id,) = conn.execute("SELECT account_id FROM accounts WHERE person_sid = 'SN000'").fetchone()
+    day2 = small_district()
+    day2.users = [u for u in day2.users if u[0] != "SN000"]
+    sync(conn, day2, tmp_path, "r2")
+    assert conn.execute("SELECT status, removed_run FROM accounts WHERE person_sid = 'SN000'").fetchone() == (
+        "deactivated",
+        "r2",
+    )
+    assert conn.execute(
+        "SELECT m.status FROM memberships m JOIN accounts a USING (account_id) WHERE a.person_sid = 'SN000'"
+    ).fetchall() == [("removed",)]
+    sync(conn, small_district(), tmp_path, "r3")
+    rows = conn.execute("SELECT account_id, status FROM accounts WHERE person_sid = 'SN000'").fetchall()
+    assert rows == [(account_id, "pending")]
+
+
+def test_email_and_phone_are_never_updated_but_names_are(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    day2 = small_district()
+    day2.users = [
+        (u[0], u[1], u[2], "Newname", "changed@school.org", "+15550001111", *u[6:]) if u[0] == "SN001" else u
+        for u in day2.users
+    ]
+    _, _, result = sync(conn, day2, tmp_path, "r2")
+    assert result.counts["accounts"]["update"] == 1
+    row = conn.execute("SELECT family_name, email, phone FROM accounts WHERE person_sid = 'SN001'").fetchone()
+    assert row == ("Newname", "sn001@school.org", None)
+
+
+def test_a_class_renamed_in_the_app_keeps_its_name(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    conn.execute("UPDATE classes SET app_name = 'Room 12 Math' WHERE class_sid = 'CN'")  # the app's edit
+    day2 = small_district()
+    day2.classes = [(c[0], c[1], "Algebra", c[3], c[4]) if c[0] == "CN" else c for c in day2.classes]
+    sync(conn, day2, tmp_path, "r2")
+    assert conn.execute("SELECT sis_name, app_name FROM classes WHERE class_sid = 'CN'").fetchone() == (
+        "Algebra",
+        "Room 12 Math",
+    )
+
+
+def test_a_class_is_live_at_once_when_its_teacher_already_uses_the_app(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    conn.execute("UPDATE accounts SET status = 'active', claimed_at = now() WHERE person_sid = 'TN'")
+    day2 = small_district()
+    day2.classes.append(("CN2", "N", "Science N", "2026", "2"))
+    day2.class_enrollments.append(("CN2", "TN", "teacher", "true"))
+    sync(conn, day2, tmp_path, "r2")
+    assert conn.execute("SELECT status FROM classes WHERE class_sid = 'CN2'").fetchone() == ("live",)
+    assert conn.execute("SELECT status FROM classes WHERE class_sid = 'CS'").fetchone() == ("pending",)
+
+
+def test_apply_refuses_a_plan_when_the_roster_moved(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    day2 = small_district(students_per_school=21)
+    prepare(conn, day2, tmp_path, "r2")
+    conn.execute("UPDATE accounts SET status = 'active', claimed_at = now() WHERE person_sid = 'TS'")  # app-side
+    before = sync_owned_state(conn)
+    with pytest.raises(apply.PlanStale, match="the roster changed after this plan was computed"):
+        apply.apply_plan(conn, "r2", released=False)
+    assert sync_owned_state(conn) == before
+
+
+def test_applying_a_run_twice_applies_it_once(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    day2 = small_district(students_per_school=21)
+    prepare(conn, day2, tmp_path, "r2")
+    first = apply.apply_plan(conn, "r2", released=False)
+    after = sync_owned_state(conn)
+    second = apply.apply_plan(conn, "r2", released=False)
+    assert second.already_applied and second.counts == first.counts
+    assert sync_owned_state(conn) == after
+
+
+def test_a_teacher_without_a_valid_email_is_skipped_and_the_rest_applies(conn, tmp_path):
+    day1 = small_district()
+    day1.users = [(u[0], u[1], u[2], u[3], "not-an-email", *u[5:]) if u[0] == "TN" else u for u in day1.users]
+    _, _, result = sync(conn, day1, tmp_path, "r1")
+    assert conn.execute("SELECT count(*) FROM accounts WHERE person_sid = 'TN'").fetchone()[0] == 0
+    assert result.counts["accounts"]["create"] == 81
+    issues = conn.execute("SELECT code, key FROM record_issues WHERE severity = 'error'").fetchall()
+    assert issues == [("E101", "TN")]
+
+
+def test_a_deselected_school_is_never_touched(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    before = [r for r in sync_owned_state(conn)["accounts"] if r[2] == "S"]
+    cfg = config(schools={"N": {}, "S": {"selected": False}})
+    day2 = small_district(schools=("N",))  # school S vanished from the upload, but it is deselected
+    summary, found, _ = sync(conn, day2, tmp_path, "r2", cfg)
+    assert summary.changes["accounts"]["remove"] == 0
+    assert [r for r in sync_owned_state(conn)["accounts"] if r[2] == "S"] == before
+
+
+def test_guardians_join_every_class_of_their_student(conn, tmp_path):
+    day1 = small_district(students_per_school=1, schools=("N",))
+    day1.classes.append(("CN2", "N", "Art", "2026", "2"))
+    day1.class_enrollments += [("CN2", "TN", "teacher", "true"), ("CN2", "SN000", "student", "false")]
+    sync(conn, day1, tmp_path, "r1")
+    parent_classes = conn.execute(
+        "SELECT c.class_sid FROM memberships m JOIN classes c USING (class_id) JOIN accounts a USING (account_id) "
+        "WHERE a.person_sid = 'PN000' AND m.role = 'parent' ORDER BY 1"
+    ).fetchall()
+    assert parent_classes == [("CN",), ("CN2",)]
+
+
+def test_syncing_s1_then_s2_equals_syncing_s2_into_an_empty_roster(tmp_path):
+    s1 = small_district()
+    s2 = copy.deepcopy(s1)
+    s2.users = [u for u in s2.users if u[0] != "SS003"] + [
+        ("SN900", "student", "New", "Kid", "new@school.org", "", "", "4", "")
+    ]
+    s2.school_enrollments.append(("N", "SN900"))
+    s2.class_enrollments.append(("CN", "SN900", "student", "false"))
+    with store.connect("a", tmp_path / "a") as a, store.connect("b", tmp_path / "b") as b:
+        sync(a, s1, tmp_path / "fa", "r1")
+        sync(a, s2, tmp_path / "fa", "r2")
+        sync(b, s2, tmp_path / "fb", "r1")
+        assert live(sync_owned_state(a)) == live(sync_owned_state(b))
+
+
+def live(state: dict[str, list]) -> dict[str, list]:
+    """The rows a user sees: deactivated accounts and removed memberships left out."""
+    return {k: [r for r in v if r[-1] not in ("deactivated", "removed")] for k, v in state.items()}

@@ -1,0 +1,36 @@
+from rostersync import snapshot, store
+from rostersync.formats import get_format
+
+FMT = get_format("remind_csv_v2")
+
+
+def test_normalize_fills_the_canonical_tables_and_a_rerun_replaces_them(upload):
+    with store.scratch() as conn:
+        first = snapshot.normalize(conn, FMT, upload, "r1")
+        again = snapshot.normalize(conn, FMT, upload, "r1")
+        assert first == again
+        assert conn.execute("SELECT count(*) FROM snap_people WHERE run_id = 'r1'").fetchone()[0] == (
+            sum(1 for _ in (upload / "users.csv").open()) - 1
+        )
+        roles = {r[0] for r in conn.execute("SELECT DISTINCT role FROM snap_people").fetchall()}
+        assert roles == {"teacher", "student", "guardian"}  # Remind's "parent" is a guardian
+
+
+def test_blank_values_become_null_and_emails_lowercase(tmp_path):
+    from roster_helpers import small_district
+
+    up = small_district(students_per_school=1, schools=("N",))
+    up.users = [(u[0], u[1], u[2], u[3], "  MiXed@School.ORG ", "", *u[6:]) if u[0] == "SN000" else u for u in up.users]
+    with store.scratch() as conn:
+        snapshot.normalize(conn, FMT, up.write(tmp_path), "r1")
+        assert conn.execute("SELECT email, phone FROM snap_people WHERE person_sid = 'SN000'").fetchone() == (
+            "mixed@school.org",
+            None,
+        )
+
+
+def test_a_missing_optional_file_gives_no_guardianships(upload):
+    (upload / "relationships.csv").unlink()
+    with store.scratch() as conn:
+        snapshot.normalize(conn, FMT, upload, "r1")
+        assert conn.execute("SELECT count(*) FROM snap_guardianships").fetchone()[0] == 0
