@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import DAG, CronTriggerTimetable, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
@@ -39,8 +39,7 @@ def build_dag(config: DistrictConfig) -> DAG:
     with DAG(
         dag_id=config.dag_id,
         schedule=CronTriggerTimetable(f"{start.minute} {start.hour} * * *", timezone=config.timezone),
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
+        catchup=False,  # with no start_date either: the first run is the next nightly slot, not a past one
         max_active_runs=1,
         tags=["rostersync", config.source.format, config.district_id],
         doc_md=DOC.format(

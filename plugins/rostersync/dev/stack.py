@@ -1,0 +1,289 @@
+"""`make run` and `make demo`: the embedded default on one machine, everything on 127.0.0.1.
+
+Prepares AIRFLOW_HOME=.airflow from airflow.cfg.example, starts the local SFTP server (seeded with the
+demo district's files) and the SMTP sink (mail saved under .airflow/mail/), defines the Airflow
+connections, and runs `airflow standalone`. `demo` then drives one sync through Airflow's REST API the
+way an operator and an approver would, and prints the counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from rostersync import store, synth
+from rostersync.config import load_districts
+from rostersync.dev.servers import LOOPBACK, SftpServer, SmtpSink
+
+AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME", store.REPO_ROOT / ".airflow"))
+DEMO_DISTRICT = "riverside"
+DEMO_FILES = store.REPO_ROOT / "demo" / DEMO_DISTRICT
+SFTP_PASSWORD = "demo"  # local demo server only
+SFTP_PORT, SMTP_PORT = 2222, 8025
+
+
+def _port(preferred: int) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind((LOOPBACK, preferred))
+            return preferred
+        except OSError:
+            s.bind((LOOPBACK, 0))
+            return s.getsockname()[1]
+
+
+def prepare_home(api_port: int) -> None:
+    """Write .airflow/airflow.cfg from the example; secrets are kept from an earlier start."""
+    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    secrets_file = AIRFLOW_HOME / "secrets.json"
+    if secrets_file.exists():
+        keys = json.loads(secrets_file.read_text())
+    else:
+        from cryptography.fernet import Fernet
+
+        keys = {
+            "FERNET_KEY": Fernet.generate_key().decode(),
+            "JWT_SECRET": secrets.token_urlsafe(32),
+            "SECRET_KEY": secrets.token_urlsafe(32),
+        }
+        secrets_file.write_text(json.dumps(keys))
+        secrets_file.chmod(0o600)
+    values = {"REPO": store.REPO_ROOT, "AIRFLOW_HOME": AIRFLOW_HOME, "API_PORT": api_port, **keys}
+    text = (store.REPO_ROOT / "airflow.cfg.example").read_text()
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", str(value))
+    (AIRFLOW_HOME / "airflow.cfg").write_text(text)
+
+
+def seed_sftp(root: Path, district_id: str, files: Path) -> None:
+    """Put an upload in the district's SFTP folder, settled (written an hour ago)."""
+    drop = root / district_id
+    shutil.rmtree(drop, ignore_errors=True)
+    shutil.copytree(files, drop)
+    an_hour_ago = time.time() - 3600
+    for f in drop.iterdir():
+        os.utime(f, (an_hour_ago, an_hour_ago))
+
+
+def connections_env(sftp_port: int, smtp_port: int) -> dict[str, str]:
+    env = {
+        "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": LOOPBACK,
+                "port": smtp_port,
+                "extra": {"from_email": "rostersync@localhost", "disable_tls": True, "disable_ssl": True},
+            }
+        )
+    }
+    for config in load_districts(store.config_dir()):
+        env[f"AIRFLOW_CONN_{config.source.conn_id.upper()}"] = json.dumps(
+            {
+                "conn_type": "sftp",
+                "host": LOOPBACK,
+                "port": sftp_port,
+                "login": config.district_id,
+                "password": SFTP_PASSWORD,
+                "extra": {"no_host_key_check": True},
+            }
+        )
+    return env
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.api_port = _port(int(os.environ.get("ROSTERSYNC_API_PORT", 8080)))
+        self.sftp_root = AIRFLOW_HOME / "sftp"
+        districts = [c.district_id for c in load_districts(store.config_dir())]
+        self.sftp = SftpServer(
+            self.sftp_root, dict.fromkeys(districts, SFTP_PASSWORD), _port(SFTP_PORT), AIRFLOW_HOME / "sftp_host_key"
+        )
+        self.smtp = SmtpSink(AIRFLOW_HOME / "mail", _port(SMTP_PORT))
+        self.airflow: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.api_port}"
+
+    def start(self, log_to: Path | None) -> None:
+        prepare_home(self.api_port)
+        self.sftp.start()
+        self.smtp.start()
+        if not (self.sftp_root / DEMO_DISTRICT / "users.csv").exists():
+            seed_sftp(self.sftp_root, DEMO_DISTRICT, DEMO_FILES)
+        env = {
+            **os.environ,
+            **connections_env(self.sftp.port, self.smtp.port),
+            "AIRFLOW_HOME": str(AIRFLOW_HOME),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+        out = log_to.open("ab") if log_to else None
+        self.airflow = subprocess.Popen(
+            [str(Path(sys.executable).parent / "airflow"), "standalone"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.airflow and self.airflow.poll() is None:
+            os.killpg(self.airflow.pid, signal.SIGTERM)
+            try:
+                self.airflow.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.airflow.pid, signal.SIGKILL)
+        self.sftp.stop()
+        self.smtp.stop()
+
+    def banner(self) -> str:
+        return (
+            f"\nrostersync is running (Ctrl-C stops everything):\n"
+            f"  Airflow UI   {self.url}  (no login: local demo, every visitor is an admin)\n"
+            f"  SFTP         sftp://{DEMO_DISTRICT}@{LOOPBACK}:{self.sftp.port}/  password {SFTP_PASSWORD!r}"
+            f"  (files in {self.sftp_root}/<district>/)\n"
+            f"  SMTP sink    {LOOPBACK}:{self.smtp.port}  (every message saved in {AIRFLOW_HOME / 'mail'})\n"
+            f"  Rosters      {store.data_root()}/<district>/roster.duckdb\n"
+        )
+
+
+class Api:
+    """The few REST calls an operator and an approver make."""
+
+    def __init__(self, url: str):
+        self.base = f"{url}/api/v2"
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, self.base + path, timeout=30, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: HTTP {response.status_code}: {response.text[:500]}")
+        return response.json() if response.content else None
+
+    def wait_until(self, what: str, check: Any, timeout: float, every: float = 2.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                result = check()
+            except (requests.ConnectionError, RuntimeError):
+                result = None
+            if result:
+                return result
+            time.sleep(every)
+        raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
+
+    def sync_once(self, dag_id: str, answer: str = "Approve", timeout: float = 900) -> dict:
+        run = self.call("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None})
+        run_id = run["dag_run_id"]
+        print(f"triggered {dag_id} run {run_id}")
+        runs = f"/dags/{dag_id}/dagRuns/{run_id}"
+        answered = False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.call("GET", runs)["state"]
+            if state in ("success", "failed"):
+                break
+            if not answered:
+                gate = self.call("GET", f"{runs}/taskInstances/approve")
+                if gate.get("state") == "awaiting_input":
+                    # Answer as a person would, not within the second: an answer that lands before the
+                    # scheduler has processed the task's parking makes Airflow 3.3.2 fail the task
+                    # ("finished with state success, but the task instance's state attribute is queued").
+                    time.sleep(10)
+                    detail = self.call("GET", f"{runs}/taskInstances/approve/-1/hitlDetails")
+                    print(f"gate: {detail['subject']} -> {answer}")
+                    self.call(
+                        "PATCH",
+                        f"{runs}/taskInstances/approve/-1/hitlDetails",
+                        json={"chosen_options": [answer], "params_input": {}},
+                    )
+                    answered = True
+            time.sleep(2)
+        else:
+            raise TimeoutError(f"run {run_id} did not finish in {timeout:.0f} s")
+        tasks = self.call("GET", f"{runs}/taskInstances")["task_instances"]
+        states = {t["task_id"]: t["state"] for t in tasks}
+        if state != "success":
+            raise RuntimeError(f"run {run_id} ended {state}: {states}")
+        return {"run_id": run_id, "tasks": states}
+
+
+def print_counts(district_id: str, run_id: str) -> None:
+    with store.connect(district_id, read_only=True) as conn:
+        row = conn.execute("SELECT status, counts FROM sync_runs WHERE run_id = ?", [run_id]).fetchone()
+    if row is None:
+        print(f"run {run_id}: no new data, nothing applied")
+        return
+    status, counts = row[0], json.loads(row[1])
+    print(f"run {run_id}: {status}")
+    print(f"  {'entity':<12} {'created':>8} {'updated':>8} {'removed':>8}")
+    for entity, c in counts.items():
+        print(f"  {entity:<12} {c['create']:>8} {c['update']:>8} {c['remove']:>8}")
+
+
+def demo(stack: Stack) -> int:
+    for folder in (
+        store.data_root() / DEMO_DISTRICT,
+        store.data_root() / "landing" / DEMO_DISTRICT,
+        store.data_root() / "reports" / DEMO_DISTRICT,
+    ):
+        shutil.rmtree(folder, ignore_errors=True)  # the demo district starts from an empty roster
+    seed_sftp(stack.sftp_root, DEMO_DISTRICT, DEMO_FILES)
+    api = Api(stack.url)
+    dag_id = f"roster_sync__{DEMO_DISTRICT}"
+    print(f"waiting for Airflow at {stack.url} (log: {AIRFLOW_HOME / 'standalone.log'}) ...")
+    api.wait_until("the API server", lambda: api.call("GET", "/monitor/health"), 300)
+    api.wait_until(f"{dag_id} to be parsed", lambda: api.call("GET", f"/dags/{dag_id}"), 300)
+    api.call("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+
+    print("\n1. first sync of the demo district: waits at the gate, approved over the REST API")
+    first = api.sync_once(dag_id)
+    print_counts(DEMO_DISTRICT, first["run_id"])
+
+    print("\n2. the next day's upload (2% churn): no hold, so no wait at the gate")
+    with_churn = synth.next_day(synth.generate(600, seed=7), churn=0.02, seed=8)
+    next_files = AIRFLOW_HOME / "demo-next-day"
+    shutil.rmtree(next_files, ignore_errors=True)
+    synth.write_remind_csv_v2(with_churn, next_files)
+    seed_sftp(stack.sftp_root, DEMO_DISTRICT, next_files)
+    second = api.sync_once(dag_id)
+    print_counts(DEMO_DISTRICT, second["run_id"])
+    print(f"\nreports: {store.data_root() / 'reports' / DEMO_DISTRICT}/<run>/   emails: {AIRFLOW_HOME / 'mail'}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rostersync.dev.stack", description=__doc__)
+    parser.add_argument("mode", choices=["run", "demo"])
+    args = parser.parse_args(argv)
+    stack = Stack()
+    headless = args.mode == "demo"
+    try:
+        stack.start(log_to=AIRFLOW_HOME / "standalone.log" if headless else None)
+        if headless:
+            return demo(stack)
+        Api(stack.url).wait_until("the API server", lambda: Api(stack.url).call("GET", "/monitor/health"), 300)
+        print(stack.banner(), flush=True)
+        assert stack.airflow is not None
+        return stack.airflow.wait()
+    except KeyboardInterrupt:
+        print("\nstopping ...")
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
