@@ -264,10 +264,18 @@ def demo(stack: Stack) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rostersync.dev.stack", description=__doc__)
     parser.add_argument("mode", choices=["run", "demo"])
     args = parser.parse_args(argv)
+    # Ctrl-C (and a plain kill) stop everything this started, even when started from a script
+    # that left SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     stack = Stack()
     headless = args.mode == "demo"
     try:
