@@ -1,6 +1,6 @@
 # rostersync: two commands for a newcomer (`make run`, `make test`), plus `make demo` and `make bench`.
 SHELL := /bin/bash
-PY ?= python3.11
+PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export AIRFLOW_HOME := $(CURDIR)/.airflow
