@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import DAG, CronTriggerTimetable, TriggerRule, get_current_context, task
+from airflow.sdk import DAG, CronTriggerTimetable, Param, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 from rostersync import store, tasks
 from rostersync.config import DistrictConfig, load_districts
@@ -52,6 +52,13 @@ def build_dag(config: DistrictConfig) -> DAG:
             admins=", ".join(config.admin_emails),
         ),
         default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
+        params={
+            "force_backfill": Param(
+                False,
+                type="boolean",
+                description="Apply even though a run for a newer date is already applied (a backfill).",
+            )
+        },
     ) as dag:
 
         def run_id() -> str:
@@ -84,7 +91,9 @@ def build_dag(config: DistrictConfig) -> DAG:
 
         @task(doc_md="Apply the approved plan in one transaction; a retry never applies twice.")
         def apply_diff() -> dict:
-            return tasks.apply_diff(config, run_id(), get_current_context().get("logical_date"))
+            context = get_current_context()
+            data_date = context.get("logical_date") or context["dag_run"].run_after
+            return tasks.apply_diff(config, run_id(), data_date, bool(context["params"]["force_backfill"]))
 
         # NONE_FAILED: it also runs after a skipped apply, and skips itself when there was no new data.
         @task(trigger_rule=TriggerRule.NONE_FAILED, doc_md="Email the admins what was applied or rejected.")

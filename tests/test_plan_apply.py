@@ -187,4 +187,95 @@ def test_syncing_s1_then_s2_equals_syncing_s2_into_an_empty_roster(tmp_path):
 
 def live(state: dict[str, list]) -> dict[str, list]:
     """The rows a user sees: deactivated accounts and removed memberships left out."""
-    return {k: [r for r in v if r[-1] not in ("deactivated", "removed")] for k, v in state.items()}
+    return {k: [r for r in v if r[-1] not in ("deactivated", "removed", "archived")] for k, v in state.items()}
+
+
+def full_roster(conn) -> dict[str, list]:
+    """Every column of every roster table: what a rollback must restore exactly."""
+    return {
+        t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        for t in ("accounts", "classes", "memberships", "schools")
+    }
+
+
+def test_rollback_of_the_last_run_restores_the_roster_exactly_and_is_logged(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    conn.execute("UPDATE accounts SET status = 'active', claimed_at = TIMESTAMP '2026-09-01' WHERE person_sid = 'TN'")
+    before = full_roster(conn)
+    day2 = small_district()
+    day2.users = [u for u in day2.users if u[0] != "SN000"] + [("SN500", "student", "Ne", "W", "", "", "", "5", "")]
+    day2.school_enrollments.append(("N", "SN500"))
+    day2.class_enrollments.append(("CN", "SN500", "student", "false"))
+    day2.classes = [(c[0], c[1], "Renamed", c[3], c[4]) for c in day2.classes]
+    sync(conn, day2, tmp_path, "r2")
+    assert full_roster(conn) != before
+    rollback_id = apply.rollback_run(conn, "r2")
+    assert full_roster(conn) == before
+    assert apply.load_sync_run(conn, "r2").status == "rolled_back"
+    assert apply.load_sync_run(conn, rollback_id).status == "rollback"
+    assert (
+        conn.execute("SELECT count(*) FROM change_log WHERE run_id = ?", [rollback_id]).fetchone()[0]
+        == (conn.execute("SELECT count(*) FROM change_log WHERE run_id = 'r2'").fetchone()[0])
+    )
+
+
+def test_only_the_last_applied_run_can_be_rolled_back(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    sync(conn, small_district(students_per_school=21), tmp_path, "r2")
+    with pytest.raises(apply.RollbackRefused, match="not the last applied run .that is r2"):
+        apply.rollback_run(conn, "r1")
+    apply.rollback_run(conn, "r2")
+    apply.rollback_run(conn, "r1")
+    assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
+
+
+def test_a_backfill_older_than_the_applied_data_is_refused_unless_forced(conn, tmp_path):
+    from datetime import datetime
+
+    prepare(conn, small_district(), tmp_path, "nightly")
+    apply.apply_plan(conn, "nightly", released=True, logical_date=datetime(2026, 11, 20))
+    prepare(conn, small_district(students_per_school=19), tmp_path, "backfill")
+    before = full_roster(conn)
+    with pytest.raises(apply.BackfillRefused, match='"force_backfill": true'):
+        apply.apply_plan(conn, "backfill", released=False, logical_date=datetime(2026, 11, 1))
+    assert full_roster(conn) == before
+    result = apply.apply_plan(conn, "backfill", released=True, logical_date=datetime(2026, 11, 1), force=True)
+    assert result.counts["accounts"]["remove"] == 4
+
+
+def test_a_stale_upload_removes_nothing(conn, tmp_path):
+    from rostersync import plan as plan_module
+
+    sync(conn, small_district(), tmp_path, "r1")
+    day2 = small_district(students_per_school=10)
+    from roster_helpers import FMT
+    from rostersync import holds, quality, snapshot
+
+    snapshot.normalize(conn, FMT, day2.write(tmp_path / "r2"), "r2")
+    quality.find_record_issues(conn, "r2")
+    summary = plan_module.compute_plan(conn, config(), "r2", upload_age_days=120)
+    holds.detect_holds(conn, config(), "r2")
+    assert summary.removals_suppressed
+    assert all(c["remove"] == 0 for c in summary.changes.values())
+
+
+def test_duplicate_emails_go_to_the_highest_role_then_the_lowest_id(conn, tmp_path):
+    up = small_district(students_per_school=2, schools=("N",))
+    shared = "family@home.org"
+    up.users = [
+        (u[0], u[1], u[2], u[3], shared, *u[5:]) if u[0] in ("SN000", "PN000", "SN001") else u for u in up.users
+    ]
+    sync(conn, up, tmp_path, "r1")
+    issues = conn.execute("SELECT key FROM record_issues WHERE code = 'E106' ORDER BY 1").fetchall()
+    assert issues == [("SN000",), ("SN001",)]
+    assert conn.execute("SELECT person_sid FROM accounts WHERE email = ?", [shared]).fetchall() == [("PN000",)]
+
+
+def test_six_guardians_put_the_school_on_hold(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    day2 = small_district()
+    for g in range(6):
+        day2.users.append((f"X{g}", "parent", "G", f"Uardian{g}", f"x{g}@home.org", "", "", "", ""))
+        day2.relationships.append(("SS000", f"X{g}", "Other", "guardian"))
+    _, found = prepare(conn, day2, tmp_path, "r2")
+    assert [(h.school, h.reason) for h in found] == [("S", "data_configuration")]

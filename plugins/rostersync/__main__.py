@@ -1,7 +1,9 @@
-"""`python -m rostersync check`: a dry run of every gate up to the diff, writing to no roster.
+"""The rostersync command line.
 
-For implementation teams previewing a district and data engineers debugging one. It calls the same
-functions as the DAG's tasks, on an in-memory copy of the roster.
+`check`: a dry run of every gate up to the diff, writing to no roster, for implementation teams
+previewing a district and data engineers debugging one. It calls the same functions as the DAG's
+tasks, on an in-memory copy of the roster.
+`rollback`: restore a district's roster to what it was before its last applied run.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from rostersync import holds, plan, quality, snapshot, store
+from rostersync import apply, holds, plan, quality, snapshot, store
 from rostersync.config import ConfigError, DistrictConfig, load_district
 from rostersync.format_check import check_folder
 from rostersync.formats import get_format
@@ -102,6 +104,20 @@ def _print_text(result: dict) -> None:
     print(f"alerts: {result['alerts'] or 'none'}")
 
 
+def _rollback(district_id: str, run_id: str) -> int:
+    if not store.roster_path(district_id).exists():
+        print(f"error: no roster for district {district_id!r} at {store.roster_path(district_id)}", file=sys.stderr)
+        return 2
+    with store.connect(district_id) as conn:
+        try:
+            rollback_id = apply.rollback_run(conn, run_id)
+        except (apply.RollbackRefused, LookupError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print(f"rolled back {run_id} of {district_id}; logged as {rollback_id}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rostersync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,7 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--from", dest="source", type=Path, required=True, help="a folder or a .zip")
     check.add_argument("--district", type=Path, help="district YAML: preview against its roster")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    undo = commands.add_parser("rollback", help="restore the roster as it was before a district's last run")
+    undo.add_argument("--district", required=True, help="district id, e.g. riverside")
+    undo.add_argument("--run", required=True, help="the run id to undo (it must be the last applied run)")
     args = parser.parse_args(argv)
+    if args.command == "rollback":
+        return _rollback(args.district, args.run)
     try:
         config = load_district(args.district) if args.district else None
         result = preview(args.format, args.source, config)

@@ -20,6 +20,10 @@ class PlanStale(RuntimeError):
     """The roster moved between the plan and the apply."""
 
 
+class BackfillRefused(RuntimeError):
+    """A run for an older date than one already applied: applying it would take the roster back in time."""
+
+
 @dataclass
 class SyncRun:
     run_id: str
@@ -70,16 +74,27 @@ def apply_plan(
     released: bool,
     logical_date: datetime | None = None,
     landing_sha256: str | None = None,
+    force: bool = False,
 ) -> ApplyResult:
     """Apply the run's plan: every school if `released` (the gate approved), else schools without a hold.
 
     Applying a run twice changes nothing the second time."""
+    if logical_date is not None and logical_date.tzinfo is not None:
+        logical_date = logical_date.astimezone(UTC).replace(tzinfo=None)
     existing = load_sync_run(conn, run_id)
     if existing and existing.applied_at is not None:
         return ApplyResult(run_id, True, existing.counts, [])
     run = existing or SyncRun(run_id)
     conn.execute("BEGIN TRANSACTION")
     try:
+        newer = store.query(conn, "apply/select_newer_applied_run", {"run_id": run_id, "logical_date": logical_date})
+        if newer and not force:
+            raise BackfillRefused(
+                f"run {run_id} is for {logical_date:%Y-%m-%d %H:%M}, but run {newer[0][0]} for "
+                f"{newer[0][1]:%Y-%m-%d %H:%M} is already applied: applying older data would undo newer "
+                "changes. It was checked and its reports written; nothing was applied. To apply it anyway, "
+                'trigger it again with the run conf {"force_backfill": true}.'
+            )
         summary = plan_summary(conn, run_id)
         version = store.roster_version(conn)
         if version != summary.roster_version:
@@ -109,3 +124,52 @@ def apply_plan(
         conn.execute("ROLLBACK")
         raise
     return ApplyResult(run_id, False, counts, held)
+
+
+class RollbackRefused(RuntimeError):
+    """Only the last applied run can be rolled back, one at a time, newest first."""
+
+
+def _row_type(conn: duckdb.DuckDBPyConnection, table: str) -> str:
+    columns = store.query(conn, "apply/select_row_type", {"table": table})
+    return json.dumps({name: kind for name, kind in columns})
+
+
+def rollback_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> str:
+    """Restore the roster as it was before `run_id` (the last applied run). Returns the rollback's run id."""
+    last = store.query(conn, "apply/select_last_applied_run")
+    if not last or last[0][0] != run_id:
+        newest = last[0][0] if last else "none"
+        raise RollbackRefused(
+            f"run {run_id} is not the last applied run (that is {newest}); roll back newer runs first"
+        )
+    rollback_id = f"rollback__{run_id}"
+    text = store.sql("apply/rollback_run").format(
+        account=_row_type(conn, "accounts"),
+        **{"class": _row_type(conn, "classes")},
+        membership=_row_type(conn, "memberships"),
+        school=_row_type(conn, "schools"),
+    )
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        version = store.roster_version(conn)
+        for statement in store.split_statements(text):
+            conn.execute(
+                statement,
+                {k: v for k, v in {"run_id": run_id, "rollback_id": rollback_id}.items() if f"${k}" in statement},
+            )
+        save_sync_run(
+            conn,
+            SyncRun(
+                rollback_id,
+                status="rollback",
+                roster_version_before=version,
+                applied_at=datetime.now(UTC).replace(tzinfo=None),
+                counts={"rolled_back": run_id},
+            ),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return rollback_id

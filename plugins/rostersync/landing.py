@@ -43,6 +43,8 @@ class LandingResult:
     waiting_on: list[str] = field(default_factory=list)
     same_as_run: str | None = None
     """The applied run whose upload was byte-for-byte this one: nothing new to sync."""
+    uploaded_at: float = 0.0
+    """When the district wrote the upload (the newest file's modification time, epoch seconds)."""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -93,13 +95,15 @@ def land_upload(
         settling = [name for name in wanted if now - (listing[name].st_mtime or 0) < settle_seconds]
         if settling:
             return LandingResult(folder=str(dest), waiting_on=settling)
-        result = _copy(remote, remote_path, wanted, listing, dest)
+        result = _copy(remote, remote_path, wanted, listing, dest, max(listing[n].st_mtime or 0 for n in wanted))
     if last_applied and last_applied[1] == result.upload_sha256:
         result.same_as_run = last_applied[0]
     return result
 
 
-def _copy(remote: Remote, remote_path: str, names: list[str], listing: dict, dest: Path) -> LandingResult:
+def _copy(
+    remote: Remote, remote_path: str, names: list[str], listing: dict, dest: Path, uploaded_at: float
+) -> LandingResult:
     partial = dest.with_name(dest.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -112,7 +116,7 @@ def _copy(remote: Remote, remote_path: str, names: list[str], listing: dict, des
             shutil.rmtree(partial)
             raise UploadChanged(f"{name} changed size while it was copied ({listing[name].st_size} -> {size} bytes)")
         files[name] = {"size": size, "sha256": _sha256(local)}
-    result = LandingResult(folder=str(dest), files=files, upload_sha256=upload_digest(files))
+    result = LandingResult(folder=str(dest), files=files, upload_sha256=upload_digest(files), uploaded_at=uploaded_at)
     (partial / MANIFEST).write_text(json.dumps(result.as_dict(), indent=1))
     partial.rename(dest)  # the landed folder appears whole or not at all
     return result

@@ -14,6 +14,8 @@ from rostersync import store
 from rostersync.config import DistrictConfig
 
 ENTITIES = ("accounts", "classes", "memberships")
+STALE_AFTER_DAYS = 90
+"""An upload older than this is stale: it creates and updates, but removes nothing."""
 
 
 @dataclass(frozen=True)
@@ -22,14 +24,20 @@ class PlanSummary:
     roster_version: str
     is_initial: bool
     changes: dict[str, dict[str, int]]  # entity -> {create, update, remove}
+    removals_suppressed: bool = False
+    upload_age_days: float | None = None
 
     @property
     def total(self) -> int:
         return sum(sum(c.values()) for c in self.changes.values())
 
 
-def compute_plan(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str) -> PlanSummary:
-    """Diff the run's snapshot against the roster into the plan tables, replacing any earlier plan."""
+def compute_plan(
+    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, upload_age_days: float | None = None
+) -> PlanSummary:
+    """Diff the run's snapshot against the roster into the plan tables, replacing any earlier plan.
+
+    `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals."""
     conn.execute("BEGIN TRANSACTION")
     try:
         version = store.roster_version(conn)
@@ -50,6 +58,8 @@ def compute_plan(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id
                 "teachers": config.accounts.teachers,
                 "students": config.accounts.students,
                 "parents": config.accounts.parents,
+                "suppress_removals": upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS,
+                "upload_age_days": upload_age_days,
             },
         )
         conn.execute("DROP TABLE cfg_schools")
@@ -61,13 +71,28 @@ def compute_plan(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id
 
 
 def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
-    rows = conn.execute("SELECT roster_version, is_initial FROM plan_runs WHERE run_id = ?", [run_id]).fetchall()
+    rows = conn.execute(
+        "SELECT roster_version, is_initial, removals_suppressed, upload_age_days FROM plan_runs WHERE run_id = ?",
+        [run_id],
+    ).fetchall()
     if not rows:
         raise LookupError(f"no plan for run {run_id}: detect_holds has not run for it")
     changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
     for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):
         changes[entity] = {"create": create, "update": update, "remove": remove}
-    return PlanSummary(run_id, rows[0][0], rows[0][1], changes)
+    version, is_initial, suppressed, age = rows[0]
+    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age)
+
+
+def school_map(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, list[str]]:
+    """Source schools this run does not sync: {"unmapped": [...], "deselected": [...]}."""
+    rows = conn.execute(
+        "SELECT school_sid, selected, mapped FROM plan_school_map WHERE run_id = ? ORDER BY school_sid", [run_id]
+    ).fetchall()
+    return {
+        "unmapped": [sid for sid, _selected, mapped in rows if not mapped],
+        "deselected": [sid for sid, selected, mapped in rows if mapped and not selected],
+    }
 
 
 def school_changes(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, dict[str, dict[str, int]]]:

@@ -74,8 +74,13 @@ def query(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] 
 
 @cache
 def _statements(name: str) -> list[str]:
-    # Split on semicolons before whitespace; none of our SQL has one inside a string or comment.
-    text = re.sub(r"--[^\n]*", "", sql(name))
+    return split_statements(sql(name))
+
+
+def split_statements(text: str) -> list[str]:
+    """Statements of a SQL text: comments dropped, split on semicolons before whitespace
+    (none of our SQL has one inside a string)."""
+    text = re.sub(r"--[^\n]*", "", text)
     return [s.strip() for s in re.split(r";(?=\s|$)", text) if s.strip()]
 
 

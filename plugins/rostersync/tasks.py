@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -86,12 +87,21 @@ def expectations(config: DistrictConfig, run_id: str) -> dict:
     return {"errors": result.errors, "alerts": result.alerts, "suites": result.suites}
 
 
+def _manifest(config: DistrictConfig, run_id: str) -> dict:
+    path = store.landing_dir(config.district_id, run_id) / landing.MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def detect_holds(config: DistrictConfig, run_id: str) -> dict:
+    uploaded_at = _manifest(config, run_id).get("uploaded_at")
+    age = (time.time() - uploaded_at) / 86400 if uploaded_at else None
     with store.connect(config.district_id) as conn:
-        summary = plan.compute_plan(conn, config, run_id)
+        summary = plan.compute_plan(conn, config, run_id, upload_age_days=age)
         found = holds.detect_holds(conn, config, run_id)
         reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id))
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
+    if summary.removals_suppressed:
+        log.warning("the upload is %.0f days old: removals suppressed", summary.upload_age_days)
     return {
         "changes": summary.changes,
         "holds": [h.__dict__ for h in found],
@@ -115,13 +125,15 @@ def record_gate_answer(config: DistrictConfig, run_id: str, answer: str, by: str
     log.info("gate answer for %s: %s by %s", run_id, answer, by)
 
 
-def apply_diff(config: DistrictConfig, run_id: str, logical_date: datetime | None) -> dict:
-    manifest = store.landing_dir(config.district_id, run_id) / landing.MANIFEST
-    sha = json.loads(manifest.read_text())["upload_sha256"] if manifest.exists() else None
+def apply_diff(config: DistrictConfig, run_id: str, data_date: datetime | None, force_backfill: bool = False) -> dict:
+    """`data_date`: the date the run's data stands for (its logical date, or when it was triggered)."""
+    sha = _manifest(config, run_id).get("upload_sha256")
     with store.connect(config.district_id) as conn:
         run = apply.load_sync_run(conn, run_id)
         released = run is not None and run.gate_answer == gate.APPROVE
-        result = apply.apply_plan(conn, run_id, released=released, logical_date=logical_date, landing_sha256=sha)
+        result = apply.apply_plan(
+            conn, run_id, released=released, logical_date=data_date, landing_sha256=sha, force=force_backfill
+        )
     if result.already_applied:
         log.info("run %s was already applied; nothing changed", run_id)
     log.info("applied: %s; still on hold: %s", result.counts, result.held_schools)

@@ -38,3 +38,15 @@ FROM school_changes c JOIN school_holdings h USING (school_id, entity)
 WHERE c.updates >= $update_min_count AND c.updates > $update_share * h.held;
 
 DROP TABLE school_changes; DROP TABLE school_holdings;
+
+-- Data configuration: a student with 6 or more guardians is almost always an export mistake.
+INSERT INTO plan_holds
+SELECT $run_id, m.school_id, 'data_configuration',
+       printf('%d student(s) with 6 or more guardians, e.g. %s', count(DISTINCT g.student_sid), min(g.student_sid))
+FROM (
+    SELECT student_sid FROM snap_guardianships WHERE run_id = $run_id
+    GROUP BY student_sid HAVING count(DISTINCT guardian_sid) >= 6
+) g
+JOIN snap_school_people sp ON sp.run_id = $run_id AND sp.person_sid = g.student_sid
+JOIN plan_school_map m ON m.run_id = $run_id AND m.school_sid = sp.school_sid AND m.selected AND m.mapped
+GROUP BY m.school_id;

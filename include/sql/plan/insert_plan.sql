@@ -1,6 +1,7 @@
 -- The diff of a run's snapshot against the roster, as plan rows (create, reactivate, update, remove).
 -- Needs temp table cfg_schools(school_sid, roster_id, selected) from the district YAML.
--- Params: $run_id, $mapping_required, $teachers, $students, $parents, $roster_version.
+-- Params: $run_id, $mapping_required, $teachers, $students, $parents, $roster_version,
+-- $suppress_removals (a stale upload never removes anything), $upload_age_days.
 
 INSERT INTO plan_school_map
 SELECT $run_id, s.school_sid, coalesce(c.roster_id, s.school_sid), coalesce(c.selected, true),
@@ -75,7 +76,7 @@ WHERE NOT w.has_error
 INSERT INTO plan_accounts
 SELECT $run_id, 'remove', a.person_sid, a.role, a.school_id, a.given_name, a.family_name, a.email, a.phone, a.grade
 FROM accounts a
-WHERE a.status <> 'deactivated'
+WHERE NOT $suppress_removals AND a.status <> 'deactivated'
   AND a.school_id NOT IN (SELECT school_id FROM frozen_schools)
   AND NOT EXISTS (SELECT 1 FROM wanted_people w WHERE w.person_sid = a.person_sid);
 
@@ -110,7 +111,7 @@ WHERE (r.school_id IS NULL OR r.school_id NOT IN (SELECT school_id FROM frozen_s
 INSERT INTO plan_classes
 SELECT $run_id, 'remove', r.class_sid, r.school_id, r.sis_name, r.term, r.period, r.subject, r.grade, 'archived'
 FROM classes r
-WHERE r.status <> 'archived'
+WHERE NOT $suppress_removals AND r.status <> 'archived'
   AND r.school_id NOT IN (SELECT school_id FROM frozen_schools)
   AND NOT EXISTS (SELECT 1 FROM wanted_classes w WHERE w.class_sid = r.class_sid);
 
@@ -151,15 +152,15 @@ WHERE NOT w.has_error
 INSERT INTO plan_memberships
 SELECT $run_id, 'remove', r.class_sid, r.person_sid, r.role, r.school_id
 FROM roster_memberships r
-WHERE r.status = 'active'
+WHERE NOT $suppress_removals AND r.status = 'active'
   AND r.school_id NOT IN (SELECT school_id FROM frozen_schools)
   AND NOT EXISTS (SELECT 1 FROM wanted_memberships w
                   WHERE w.class_sid = r.class_sid AND w.person_sid = r.person_sid);
 
-INSERT INTO plan_runs
+INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days)
 SELECT $run_id, $roster_version,
        NOT EXISTS (SELECT 1 FROM sync_runs WHERE status = 'applied'),
-       now()::TIMESTAMP;
+       now()::TIMESTAMP, $suppress_removals, $upload_age_days;
 
 DROP TABLE synced_schools; DROP TABLE frozen_schools; DROP TABLE person_school; DROP TABLE error_people;
 DROP TABLE wanted_people; DROP TABLE wanted_classes; DROP TABLE class_owner;

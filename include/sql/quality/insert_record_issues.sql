@@ -50,3 +50,32 @@ WHERE p.run_id = $run_id AND p.role = 'teacher'
   AND NOT EXISTS (SELECT 1 FROM snap_memberships m WHERE m.run_id = $run_id AND m.person_sid = p.person_sid);
 
 DROP TABLE person_school;
+
+-- Duplicate emails: the highest role keeps it (teacher, then parent, then student), then the lowest
+-- source id; the others cannot get an account with it.
+CREATE OR REPLACE TEMP TABLE person_school AS
+SELECT person_sid, min(school_sid) AS school_sid FROM snap_school_people WHERE run_id = $run_id GROUP BY ALL;
+
+INSERT INTO record_issues
+SELECT $run_id, 'E106', 'error', 'person', person_sid, school_sid
+FROM (
+    SELECT p.person_sid, s.school_sid,
+           row_number() OVER (PARTITION BY p.email
+                              ORDER BY CASE p.role WHEN 'teacher' THEN 1 WHEN 'admin' THEN 1
+                                                   WHEN 'guardian' THEN 2 ELSE 3 END,
+                                       p.person_sid) AS keeps
+    FROM snap_people p LEFT JOIN person_school s USING (person_sid)
+    WHERE p.run_id = $run_id AND p.email IS NOT NULL
+)
+WHERE keeps > 1;
+
+-- A new person whose email an existing account of someone else already has.
+INSERT INTO record_issues
+SELECT $run_id, 'E107', 'error', 'person', p.person_sid, s.school_sid
+FROM snap_people p LEFT JOIN person_school s USING (person_sid)
+WHERE p.run_id = $run_id AND p.email IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_sid = p.person_sid)
+  AND EXISTS (SELECT 1 FROM accounts a
+              WHERE a.email = p.email AND a.person_sid <> p.person_sid AND a.status <> 'deactivated');
+
+DROP TABLE person_school;
