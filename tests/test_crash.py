@@ -1,4 +1,4 @@
-"""A process killed (SIGKILL) in the middle of apply_diff leaves the roster exactly as it was; the retry applies once."""
+"""A process killed (SIGKILL) in the middle of apply_diff leaves the roster as it was; the retry applies once."""
 
 import shutil
 import signal
