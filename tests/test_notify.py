@@ -39,6 +39,10 @@ def test_the_sync_summary_reaches_the_admins_with_counts_in_text_and_html(sink, 
         errors={"E101": 2},
         alerts={},
         reports_dir="/data/reports/riverside/r1",
+        school_states={"S1": "Connected", "S2": "On hold"},
+        not_synced={"unmapped": ["S9"], "deselected": []},
+        removals_suppressed=True,
+        upload_age_days=120.4,
     )
     notify.send(settings(sink), email)
     [message] = wait_for(sink)
@@ -48,6 +52,8 @@ def test_the_sync_summary_reaches_the_admins_with_counts_in_text_and_html(sink, 
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "created 12, updated 3, removed 1" in text
     assert "<td>12</td>" in html and "E101: 2" in text and "/data/reports/riverside/r1" in html
+    assert "S2: On hold" in text and "not synced: S9" in text and "120 days old" in text
+    assert "S2: On hold" in text and "not synced: S9" in text and "120 days old" in text
     assert (tmp_path / "mail" / "00001.eml").exists()
 
 

@@ -15,7 +15,7 @@ from rostersync import store
 from rostersync.apply import SyncRun, load_sync_run, save_sync_run
 from rostersync.config import DistrictConfig
 from rostersync.holds import Hold, plan_holds
-from rostersync.plan import plan_summary, school_changes
+from rostersync.plan import plan_summary, school_changes, school_map
 
 APPROVE = "Approve"
 REJECT = "Reject"
@@ -55,9 +55,25 @@ def render_gate(
         lines += [f"- **{h.reason}**: {h.detail}" for h in school_holds]
         for entity, counts in per_school.get(school, {}).items():
             lines.append(f"- {entity}: +{counts['create']} ~{counts['update']} -{counts['remove']}")
-        examples = store.query(conn, "gate/select_removal_examples", {"run_id": run_id, "school_id": school})
+        params = {"run_id": run_id, "school_id": school}
+        largest = store.query(conn, "gate/select_largest_changes", params)
+        if largest:
+            lines.append("- classes changing most: " + ", ".join(f"`{c}` +{j} -{lv}" for c, j, lv in largest))
+        examples = store.query(conn, "gate/select_removal_examples", params)
         if examples:
             lines.append("- removals, first ten by source id: " + ", ".join(f"{e} `{k}`" for e, k in examples))
+    not_synced = school_map(conn, run_id)
+    if not_synced["unmapped"] or not_synced["deselected"]:
+        lines += ["", "### Schools this run does not sync"]
+        if not_synced["unmapped"]:
+            lines.append(
+                "- no mapping in the district config (add them under `schools:` to sync them): "
+                + ", ".join(f"`{s}`" for s in not_synced["unmapped"])
+            )
+        if not_synced["deselected"]:
+            lines.append("- deselected (paused): " + ", ".join(f"`{s}`" for s in not_synced["deselected"]))
+    if summary.removals_suppressed:
+        lines += ["", f"**The upload is {summary.upload_age_days:.0f} days old: no removals are planned.**"]
     if destructive_csv is not None:
         lines += ["", f"Every destructive change: `{destructive_csv}`"]
     return subject, "\n".join(lines)

@@ -150,6 +150,8 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
         run = apply.load_sync_run(conn, run_id)
         run_holds = holds.plan_holds(conn, run_id)
         errors, alerts = quality.split_by_severity(quality.record_issue_counts(conn, run_id))
+        not_synced = plan.school_map(conn, run_id)
+        summary = plan.plan_summary(conn, run_id)
         state = dict(conn.execute("SELECT school_id, state FROM school_state").fetchall())
     if run is None or run.applied_at is None:
         return None  # every task before was skipped: the upload was the one already applied
@@ -169,6 +171,10 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
             config.admin_emails,
             counts=run.counts,
             held_schools=sorted(s for s, v in state.items() if v == "On hold"),
+            school_states=dict(sorted(state.items())),
+            not_synced=not_synced,
+            removals_suppressed=summary.removals_suppressed,
+            upload_age_days=summary.upload_age_days,
             errors=errors,
             alerts=alerts,
             **common,
