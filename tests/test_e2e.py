@@ -116,8 +116,24 @@ def expected_counts() -> dict[str, int]:
     }
 
 
-def test_approved_first_sync_fills_the_roster_and_emails_the_admin(stack):
+def personal_data() -> list[str]:
+    """Emails, phones and full names of the fixture's people: none of them may reach a task log."""
+    import csv
+
+    found = []
+    for user in csv.DictReader((DEMO_FILES / "users.csv").open()):
+        found += [v for v in (user["email"], user["phone"]) if v]
+        found.append(f"{user['first_name']} {user['last_name']}")
+        found.append(f"{user['first_name']},{user['last_name']}")
+    return found
+
+
+def test_approved_first_sync_fills_the_roster_and_emails_the_admin(stack, capfd):
     dag_run, states, answerer = run_dag("Approve")
+    logs = "".join(capfd.readouterr())
+    assert "apply_diff" in logs and "applied:" in logs  # the task logs were captured
+    leaked = [value for value in personal_data() if value in logs]
+    assert leaked == [], f"personal data in task logs: {leaked[:5]}"
     assert dag_run.state == "success", states
     assert all(s == "success" for s in states.values()), states
     assert "first sync" in answerer.subject

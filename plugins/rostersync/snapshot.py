@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from rostersync import store
+from rostersync.format_check import read_header
 from rostersync.formats import Format
 
 
@@ -34,8 +35,12 @@ def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id
         for spec in fmt.files:
             table = "src_" + Path(spec.name).stem
             path = folder / spec.name
-            if path.exists():
-                conn.execute(store.sql("normalize/load_source_file").format(table=table), {"path": str(path)})
+            header = read_header(path) if path.exists() else None
+            if header is not None:
+                conn.execute(
+                    store.sql("format_check/read_file").format(table=table),
+                    {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR")},
+                )
             else:  # an optional file not sent: the same table, with no rows
                 columns = ", ".join(f'NULL::VARCHAR AS "{c}"' for c in spec.columns)
                 conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} WHERE false")

@@ -84,6 +84,12 @@ def split_statements(text: str) -> list[str]:
     return [s.strip() for s in re.split(r";(?=\s|$)", text) if s.strip()]
 
 
+def _configure(conn: duckdb.DuckDBPyConnection) -> None:
+    """Bound DuckDB's memory (it spills to disk past it): a nightly window runs many districts."""
+    conn.execute(f"SET memory_limit = '{os.environ.get('ROSTERSYNC_DUCKDB_MEMORY', '2GB')}'")
+    conn.execute("SET preserve_insertion_order = false")
+
+
 def migrate(conn: duckdb.DuckDBPyConnection) -> None:
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
         execute(conn, f"schema/{path.stem}")
@@ -97,6 +103,7 @@ def connect(district_id: str, root: Path | None = None, read_only: bool = False)
     read_only = read_only and path.exists()
     conn = duckdb.connect(str(path), read_only=read_only)
     try:
+        _configure(conn)
         if not read_only:
             migrate(conn)
         yield conn
@@ -109,6 +116,7 @@ def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory store with the full schema: what `check` previews against."""
     conn = duckdb.connect(":memory:")
     try:
+        _configure(conn)
         migrate(conn)
         yield conn
     finally:

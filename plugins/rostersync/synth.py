@@ -133,11 +133,14 @@ def next_day(district: District, churn: float = 0.01, seed: int = 2) -> District
         del day.people[gid]
     last = int(students[-1][1:])
     school_ids = [s for s, _ in day.schools]
+    classes_by_school: dict[str, list[str]] = {s: [] for s in school_ids}
+    for class_sid, row in sorted(day.classes.items()):
+        classes_by_school[row[0]].append(class_sid)
     for i in range(1, changes // 2 + 1):
         sid = f"S{last + i:07d}"
         school = school_ids[(last + i) % len(school_ids)]
         day.people[sid] = _person(sid, "student", school, rng, grade=str((last + i) % 12 + 1))
-        classes = [c for c, row in day.classes.items() if row[0] == school]
+        classes = classes_by_school[school]
         for c in rng.sample(classes, min(CLASSES_PER_STUDENT, len(classes))):
             day.memberships.add((c, sid, "student"))
     staying = [s for s in students if s not in leaving]

@@ -151,9 +151,9 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
         run_holds = holds.plan_holds(conn, run_id)
         errors, alerts = quality.split_by_severity(quality.record_issue_counts(conn, run_id))
         not_synced = plan.school_map(conn, run_id)
-        summary = plan.plan_summary(conn, run_id)
+        summary = plan.plan_summary(conn, run_id) if run is not None else None
         state = dict(conn.execute("SELECT school_id, state FROM school_state").fetchall())
-    if run is None or run.applied_at is None:
+    if run is None or run.applied_at is None or summary is None:
         return None  # every task before was skipped: the upload was the one already applied
     common: dict[str, Any] = {
         "district": config.name,

@@ -10,24 +10,33 @@ SELECT * FROM plan_classes WHERE run_id = $run_id AND school_id IN (SELECT schoo
 CREATE OR REPLACE TEMP TABLE apply_memberships AS
 SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
 
+-- A create's after image is the created row itself (created_run = this run): logging it again would
+-- double the write of a first sync for nothing an undo needs.
 INSERT INTO change_log
 SELECT $run_id, row_number() OVER (), entity, key, op, before, after FROM (
     SELECT 'school' AS entity, p.school_id AS key, p.op,
-           CASE WHEN r.school_id IS NULL THEN NULL ELSE to_json(r) END AS before, to_json(p) AS after
+           CASE WHEN p.op = 'create' THEN NULL ELSE to_json(r) END AS before,
+           CASE WHEN p.op = 'create' THEN NULL ELSE to_json(p) END AS after
     FROM apply_schools p LEFT JOIN schools r USING (school_id)
     UNION ALL
-    SELECT 'account', p.person_sid, p.op, CASE WHEN r.account_id IS NULL THEN NULL ELSE to_json(r) END, to_json(p)
-    FROM apply_accounts p LEFT JOIN accounts r USING (person_sid)
+    SELECT 'account', p.person_sid, p.op, to_json(r), to_json(p)
+    FROM apply_accounts p JOIN accounts r USING (person_sid)
     UNION ALL
-    SELECT 'class', p.class_sid, p.op, CASE WHEN r.class_id IS NULL THEN NULL ELSE to_json(r) END, to_json(p)
-    FROM apply_classes p LEFT JOIN classes r USING (class_sid)
+    SELECT 'class', p.class_sid, p.op, to_json(r), to_json(p)
+    FROM apply_classes p JOIN classes r USING (class_sid)
     UNION ALL
-    SELECT 'membership', p.class_sid || '|' || p.person_sid, p.op,
-           CASE WHEN r.class_id IS NULL THEN NULL ELSE to_json(r) END, to_json(p)
+    SELECT 'membership', p.class_sid || '|' || p.person_sid, p.op, to_json(r), to_json(p)
     FROM apply_memberships p
-    LEFT JOIN (SELECT m.*, c.class_sid, a.person_sid FROM memberships m
-               JOIN classes c USING (class_id) JOIN accounts a USING (account_id)) r
-           USING (class_sid, person_sid)
+    JOIN (SELECT m.*, c.class_sid, a.person_sid FROM memberships m
+          JOIN classes c USING (class_id) JOIN accounts a USING (account_id)) r
+      USING (class_sid, person_sid)
+    WHERE p.op <> 'create'
+    UNION ALL
+    SELECT 'account', person_sid, op, NULL, NULL FROM apply_accounts WHERE op = 'create'
+    UNION ALL
+    SELECT 'class', class_sid, op, NULL, NULL FROM apply_classes WHERE op = 'create'
+    UNION ALL
+    SELECT 'membership', class_sid || '|' || person_sid, op, NULL, NULL FROM apply_memberships WHERE op = 'create'
 );
 
 INSERT INTO schools
