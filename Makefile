@@ -28,8 +28,8 @@ demo: install
 	$(BIN)/python -m rostersync.dev.stack demo
 
 lint: install
-	$(BIN)/ruff check plugins dags tests
-	$(BIN)/ruff format --check plugins dags tests
+	$(BIN)/ruff check plugins dags tests bench
+	$(BIN)/ruff format --check plugins dags tests bench
 	$(BIN)/mypy plugins/rostersync dags
 
 test: install lint

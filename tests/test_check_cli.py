@@ -60,8 +60,10 @@ def test_a_zip_package_is_read_and_a_path_outside_it_refused(tmp_path):
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as archive:
         archive.writestr("../escape.csv", "x")
-    done = check("--from", str(evil))
-    assert done.returncode == 2 and "points outside the package" in done.stderr
+    done = check("--from", str(evil), "--json")
+    assert done.returncode == 1
+    [error] = json.loads(done.stdout)["format_errors"]
+    assert (error["code"], error["file"]) == ("F014", "evil.zip") and "points outside the package" in error["message"]
 
 
 def test_text_output_names_each_school():

@@ -191,3 +191,32 @@ def test_a_changed_upload_applies_without_waiting_when_nothing_is_held(stack):
     counts = conn.execute("SELECT counts FROM sync_runs ORDER BY applied_at DESC LIMIT 1").fetchone()[0]
     conn.close()
     assert '"update": 1' in counts.replace('"update":1', '"update": 1')
+
+
+def test_a_oneroster_zip_over_sftp_syncs_end_to_end(stack, tmp_path):
+    import zipfile
+
+    from test_formats import repaired_grand_bend
+
+    package = repaired_grand_bend(tmp_path)
+    for f in stack["drop"].iterdir():
+        f.unlink()
+    with zipfile.ZipFile(stack["drop"] / "grand-bend.zip", "w") as archive:
+        for f in package.iterdir():
+            archive.write(f, f.name)
+    an_hour_ago = time.time() - 3600
+    os.utime(stack["drop"] / "grand-bend.zip", (an_hour_ago, an_hour_ago))
+    district_yaml(
+        Path(os.environ["ROSTERSYNC_CONFIG"]),
+        DISTRICT,
+        source={"format": "oneroster_v1_1", "conn_id": f"sftp_{DISTRICT}", "settle_seconds": 60},
+    )
+    dag_run, states, _ = run_dag("Approve")
+    assert dag_run.state == "success", states
+    conn = duckdb.connect(str(stack["data"] / DISTRICT / "roster.duckdb"), read_only=True)
+    try:
+        accounts = dict(conn.execute("SELECT role, count(*) FROM accounts GROUP BY role").fetchall())
+        memberships = conn.execute("SELECT count(*) FROM memberships").fetchone()[0]
+    finally:
+        conn.close()
+    assert accounts == {"student": 8, "teacher": 2} and memberships == 12

@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-FORMATS = ("remind_csv_v2",)
+SftpFormat = Literal["remind_csv_v1", "remind_csv_v2", "oneroster_v1_1", "oneroster_v1_2"]
 DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
 
 
@@ -29,7 +29,7 @@ class _Strict(BaseModel):
 
 class SftpSource(_Strict):
     kind: Literal["sftp"] = "sftp"
-    format: Literal["remind_csv_v2"]
+    format: SftpFormat
     conn_id: str = Field(description="Airflow connection of the district's SFTP folder")
     remote_path: str = "/"
     settle_seconds: int = Field(60, ge=0, description="a file changed this recently is still being written")

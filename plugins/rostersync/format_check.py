@@ -10,6 +10,8 @@ import codecs
 import csv
 import difflib
 import io
+import shutil
+import zipfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,11 +42,24 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         CatalogueEntry("F008", "duplicate id", "Each id may appear once in this file; remove the repeated row."),
         CatalogueEntry("F009", "value not allowed", "Use one of the values the format allows."),
         CatalogueEntry("F010", "value too long", "Shorten the value to the format's limit."),
+        CatalogueEntry(
+            "F011",
+            "manifest disagrees with the files sent",
+            "List every file you send as bulk in manifest.csv, and only those.",
+        ),
+        CatalogueEntry("F012", "wrong OneRoster version", "Export the OneRoster version your district is set up for."),
+        CatalogueEntry("F013", "manifest value not allowed", "Use bulk, delta or absent for each file.* row."),
+        CatalogueEntry("F014", "package holds a path outside itself", "Zip the CSV files themselves, without paths."),
+        CatalogueEntry("F015", "package too large when unpacked", "Send the CSV files unzipped, or split the export."),
+        CatalogueEntry("F016", "delta files are not supported yet", "Send a bulk export (every file.* = bulk)."),
     )
 }
 
 MAX_REPORTED_PER_FILE = 200
 """Past this many errors in one file the report stops listing them (the count stays exact)."""
+PACKAGE_DIR = "package"
+"""Where a zipped upload is unpacked, inside the run's landing folder (the zip itself stays as it came)."""
+UNPACKED_CAP_BYTES = 4 * 2**30
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,9 @@ def check_folder(fmt: Format, folder: Path) -> FormatReport:
     case, a clean file, costs seconds for millions of rows. Only a file with a problem is read again
     line by line, to name every problem's line and column exactly."""
     report = FormatReport(format=fmt.name)
+    folder = unpack_package(fmt, folder, report)
+    if not report.ok:
+        return report
     conn = duckdb.connect(":memory:")
     try:
         for spec in fmt.files:
@@ -123,7 +141,92 @@ def check_folder(fmt: Format, folder: Path) -> FormatReport:
                 _check_file(spec, path, report)
     finally:
         conn.close()
+    if fmt.manifest_version and report.ok:
+        _check_manifest(fmt, folder, report)
     return report
+
+
+def source_folder(folder: Path) -> Path:
+    """Where a landed upload's CSV files are: its unpacked package, if it came zipped."""
+    return folder / PACKAGE_DIR if (folder / PACKAGE_DIR).is_dir() else folder
+
+
+def unpack_package(fmt: Format, folder: Path, report: FormatReport, cap: int = UNPACKED_CAP_BYTES) -> Path:
+    """A zip sent instead of the files is unpacked (once) into `folder/package`; returns the files' folder."""
+    zips = sorted(folder.glob("*.zip"))
+    if not zips or any((folder / name).exists() for name in fmt.required_files):
+        return source_folder(folder)
+    target = folder / PACKAGE_DIR
+    if target.is_dir():
+        return target
+    partial = folder / (PACKAGE_DIR + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    written = 0
+    try:
+        with zipfile.ZipFile(zips[0]) as archive:
+            for member in archive.infolist():
+                name = member.filename
+                if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
+                    report.add(FormatError("F014", zips[0].name, None, None, f"{name!r} points outside the package"))
+                    continue
+                if member.is_dir() or not name.lower().endswith(".csv"):
+                    continue
+                with archive.open(member) as source, (partial / Path(name).name).open("wb") as out:
+                    while chunk := source.read(1 << 20):
+                        written += len(chunk)
+                        if written > cap:
+                            report.add(
+                                FormatError("F015", zips[0].name, None, None, f"unpacks past {cap // 2**20} MiB")
+                            )
+                            return folder
+                        out.write(chunk)
+    except zipfile.BadZipFile as exc:
+        report.add(FormatError("F002", zips[0].name, None, None, f"not a readable zip file: {exc}"))
+        return folder
+    finally:
+        if not report.ok:
+            shutil.rmtree(partial, ignore_errors=True)
+    if report.ok:
+        partial.rename(target)
+    return target
+
+
+def _check_manifest(fmt: Format, folder: Path, report: FormatReport) -> None:
+    with (folder / "manifest.csv").open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    line_of = {row["propertyName"].strip(): n for n, row in enumerate(rows, start=2)}
+    values = {row["propertyName"].strip(): (row["value"] or "").strip() for row in rows}
+    version = values.get("oneroster.version")
+    if version != fmt.manifest_version:
+        report.add(
+            FormatError(
+                "F012",
+                "manifest.csv",
+                line_of.get("oneroster.version"),
+                "value",
+                f"oneroster.version is {version!r}; this district is set up for {fmt.manifest_version}",
+            )
+        )
+    for prop, value in values.items():
+        if not prop.startswith("file."):
+            continue
+        name = prop.removeprefix("file.") + ".csv"
+        line = line_of[prop]
+        if value.lower() not in ("bulk", "delta", "absent"):
+            report.add(FormatError("F013", "manifest.csv", line, "value", f"{prop} is {value!r}"))
+        elif value.lower() == "delta":
+            report.add(FormatError("F016", "manifest.csv", line, "value", f"{prop} is delta"))
+        elif value.lower() == "bulk" and not (folder / name).exists():
+            report.add(FormatError("F011", "manifest.csv", line, "value", f"{prop} is bulk but {name} was not sent"))
+        elif value.lower() == "absent" and (folder / name).exists():
+            report.add(FormatError("F011", "manifest.csv", line, "value", f"{prop} is absent but {name} was sent"))
+    for spec in fmt.files:
+        prop = "file." + spec.name.removesuffix(".csv")
+        if spec.name != "manifest.csv" and (folder / spec.name).exists() and prop not in values:
+            report.add(
+                FormatError("F011", "manifest.csv", None, None, f"{spec.name} was sent but {prop} is not listed")
+            )
 
 
 def read_header(path: Path) -> list[str] | None:
@@ -147,8 +250,8 @@ def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> 
         return None
     try:
         conn.execute(
-            store.sql("format_check/read_file").format(table="candidate"),
-            {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR")},
+            store.sql("format_check/read_file_checked").format(table="candidate"),
+            {"path": str(path), "columns": {**dict.fromkeys(header, "VARCHAR"), "__extra": "VARCHAR"}},
         )
     except duckdb.Error:
         return None
@@ -159,6 +262,7 @@ def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> 
         enum_checks.append(f"""(trim("{column}") <> '' AND NOT list_contains($enum{n}, lower(trim("{column}"))))""")
     query = store.sql("format_check/select_file_problems").format(
         table="candidate",
+        field_count=f"""__extra IS NOT NULL OR "{header[-1]}" IS NULL""",
         blank_id=" OR ".join(f"""coalesce(trim("{c}"), '') = ''""" for c in spec.id_columns) or "false",
         bad_enum=" OR ".join(enum_checks) or "false",
         too_long=" OR ".join(f"""length("{c}") > {limit}""" for c, limit in spec.max_lengths.items()) or "false",

@@ -86,10 +86,13 @@ def land_upload(
         }
         wanted = [spec.name for spec in fmt.files if spec.name in listing]
         missing = [name for name in fmt.required_files if name not in listing]
+        packages = sorted(name for name in listing if name.lower().endswith(".zip"))
+        if missing and packages:  # one zipped package instead of the files: the format check unpacks it
+            wanted, missing = packages[:1], []
         if missing:
             raise MissingFiles(
                 f"{remote_path}: required file(s) missing from the upload: {', '.join(missing)}. "
-                f"{fmt.title} needs {', '.join(fmt.required_files)} uploaded together."
+                f"{fmt.title} needs {', '.join(fmt.required_files)} uploaded together (or in one .zip)."
             )
         now = time.time() if now is None else now
         settling = [name for name in wanted if now - (listing[name].st_mtime or 0) < settle_seconds]

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from rostersync import store
-from rostersync.format_check import read_header
+from rostersync.format_check import read_header, source_folder
 from rostersync.formats import Format
 
 
@@ -29,7 +29,8 @@ class SnapshotCounts:
 
 
 def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id: str) -> SnapshotCounts:
-    """Replace the run's snapshot with the files in `folder`, in one transaction."""
+    """Replace the run's snapshot with the files in `folder` (or its unpacked package), in one transaction."""
+    folder = source_folder(folder)
     conn.execute("BEGIN TRANSACTION")
     try:
         for spec in fmt.files:

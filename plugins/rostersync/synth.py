@@ -203,7 +203,276 @@ def write_remind_csv_v2(district: District, folder: Path) -> Path:
     return folder
 
 
-WRITERS = {"remind_csv_v2": write_remind_csv_v2}
+def _writer(folder: Path, name: str, header: list[str]):
+    handle = (folder / name).open("w", newline="", encoding="utf-8")
+    out = csv.writer(handle, lineterminator="\n")
+    out.writerow(header)
+    return handle, out
+
+
+def write_remind_csv_v1(district: District, folder: Path) -> Path:
+    """Remind CSV 1.0: students.csv has one row per student-guardian pair; guardians have no ids."""
+    folder.mkdir(parents=True, exist_ok=True)
+    h, w = _writer(folder, "schools.csv", ["school_id", "school_name"])
+    w.writerows(district.schools)
+    h.close()
+    h, w = _writer(folder, "teachers.csv", ["teacher_id", "school_id", "first_name", "last_name", "email", "phone"])
+    for row in district.people.values():
+        if row[1] == "teacher":
+            w.writerow([row[0], row[9], row[2], row[3], row[4], row[5]])
+    h.close()
+    guardians_of: dict[str, list[str]] = {}
+    relationship: dict[tuple[str, str], str] = {}
+    for student, guardian, rel, _kind in sorted(district.guardianships):
+        guardians_of.setdefault(student, []).append(guardian)
+        relationship[(student, guardian)] = rel
+    h, w = _writer(
+        folder,
+        "students.csv",
+        [
+            "student_id",
+            "school_id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "date_of_birth",
+            "grade",
+            "guardian_first_name",
+            "guardian_last_name",
+            "guardian_email",
+            "guardian_phone",
+            "guardian_relationship",
+        ],
+    )
+    for row in district.people.values():
+        if row[1] != "student":
+            continue
+        fields = [row[0], row[9], row[2], row[3], row[4], row[5], row[6], row[7]]
+        guardians = guardians_of.get(row[0], [])
+        if not guardians:
+            w.writerow([*fields, "", "", "", "", ""])
+        for gid in guardians:
+            g = district.people[gid]
+            w.writerow([*fields, g[2], g[3], g[4], g[5], relationship[(row[0], gid)]])
+    h.close()
+    teacher_of = {c: p for c, p, role in district.memberships if role == "teacher"}
+    h, w = _writer(folder, "classes.csv", ["class_id", "school_id", "class_name", "teacher_id"])
+    for sid, (school, name, _term, _period) in district.classes.items():
+        w.writerow([sid, school, name, teacher_of.get(sid, "")])
+    h.close()
+    h, w = _writer(folder, "enrollments.csv", ["class_id", "student_id"])
+    w.writerows(sorted((c, p) for c, p, role in district.memberships if role == "student"))
+    h.close()
+    return folder
+
+
+def _write_oneroster(district: District, folder: Path, version: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    session = "session-2026"
+    files = ["academicSessions", "orgs", "courses", "classes", "users", "enrollments", "demographics"]
+    if version == "1.2":
+        files.append("roles")
+    h, w = _writer(folder, "manifest.csv", ["propertyName", "value"])
+    w.writerows([("manifest.version", "1.0"), ("oneroster.version", version)])
+    w.writerows((f"file.{name}", "bulk") for name in files)
+    h.close()
+    h, w = _writer(
+        folder,
+        "academicSessions.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "type",
+            "startDate",
+            "endDate",
+            "parentSourcedId",
+            "schoolYear",
+        ],
+    )
+    w.writerow([session, "", "", "2026-2027", "schoolYear", "2026-08-17", "2027-06-01", "", "2027"])
+    h.close()
+    h, w = _writer(
+        folder, "orgs.csv", ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"]
+    )
+    w.writerow(["district-1", "", "", "Synthetic District", "district", "", ""])
+    w.writerows([sid, "", "", name, "school", "", "district-1"] for sid, name in district.schools)
+    h.close()
+    h, w = _writer(
+        folder,
+        "courses.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "schoolYearSourcedId",
+            "title",
+            "courseCode",
+            "grades",
+            "orgSourcedId",
+            "subjects",
+            "subjectCodes",
+        ],
+    )
+    w.writerow(["course-1", "", "", session, "All subjects", "ALL", "", "district-1", "", ""])
+    h.close()
+    h, w = _writer(
+        folder,
+        "classes.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "grades",
+            "courseSourcedId",
+            "classCode",
+            "classType",
+            "location",
+            "schoolSourcedId",
+            "termSourcedIds",
+            "subjects",
+            "subjectCodes",
+            "periods",
+        ],
+    )
+    for sid, (school, name, term, period) in district.classes.items():
+        w.writerow([sid, "", "", name, "", "course-1", sid, "scheduled", "", school, term, "", "", period])
+    h.close()
+    agents: dict[str, list[str]] = {}
+    for student, guardian, _rel, _kind in sorted(district.guardianships):
+        agents.setdefault(student, []).append(guardian)
+    roles = {"guardian": "guardian"}
+    common = ["sourcedId", "status", "dateLastModified", "enabledUser"]
+    person = [
+        "username",
+        "userIds",
+        "givenName",
+        "familyName",
+        "middleName",
+        "identifier",
+        "email",
+        "sms",
+        "phone",
+        "agentSourcedIds",
+        "grades",
+        "password",
+    ]
+    if version == "1.1":
+        h, w = _writer(folder, "users.csv", [*common, "orgSourcedIds", "role", *person])
+    else:
+        h, w = _writer(
+            folder,
+            "users.csv",
+            [
+                *common,
+                *person,
+                "userMasterIdentifier",
+                "preferredGivenName",
+                "preferredMiddleName",
+                "preferredFamilyName",
+                "primaryOrgSourcedId",
+                "pronouns",
+            ],
+        )
+    for sid, role, given, family, email, phone, _birth, grade, number, school in district.people.values():
+        org = "" if role == "guardian" else school
+        details = [
+            sid.lower(),
+            "",
+            given,
+            family,
+            "",
+            number,
+            email,
+            "",
+            phone,
+            ",".join(agents.get(sid, [])),
+            grade,
+            "",
+        ]
+        if version == "1.1":
+            w.writerow([sid, "", "", "true", org, roles.get(role, role), *details])
+        else:
+            w.writerow([sid, "", "", "true", *details, "", "", "", "", org, ""])
+    h.close()
+    if version == "1.2":
+        h, w = _writer(
+            folder,
+            "roles.csv",
+            [
+                "sourcedId",
+                "status",
+                "dateLastModified",
+                "userSourcedId",
+                "roleType",
+                "role",
+                "beginDate",
+                "endDate",
+                "orgSourcedId",
+                "userProfileSourcedId",
+            ],
+        )
+        for sid, role, *_rest, school in district.people.values():
+            w.writerow(
+                [
+                    f"role-{sid}",
+                    "",
+                    "",
+                    sid,
+                    "primary",
+                    roles.get(role, role),
+                    "",
+                    "",
+                    "district-1" if role == "guardian" else school,
+                    "",
+                ]
+            )
+        h.close()
+    h, w = _writer(
+        folder,
+        "enrollments.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "classSourcedId",
+            "schoolSourcedId",
+            "userSourcedId",
+            "role",
+            "primary",
+            "beginDate",
+            "endDate",
+        ],
+    )
+    for n, (class_sid, person_sid, role) in enumerate(sorted(district.memberships)):
+        school = district.classes[class_sid][0]
+        w.writerow(
+            [f"e{n}", "", "", class_sid, school, person_sid, role, "true" if role == "teacher" else "false", "", ""]
+        )
+    h.close()
+    h, w = _writer(folder, "demographics.csv", ["sourcedId", "status", "dateLastModified", "birthDate", "sex"])
+    w.writerows([row[0], "", "", row[6], ""] for row in district.people.values() if row[6])
+    h.close()
+    return folder
+
+
+def write_oneroster_v1_1(district: District, folder: Path) -> Path:
+    return _write_oneroster(district, folder, "1.1")
+
+
+def write_oneroster_v1_2(district: District, folder: Path) -> Path:
+    return _write_oneroster(district, folder, "1.2")
+
+
+WRITERS = {
+    "remind_csv_v1": write_remind_csv_v1,
+    "remind_csv_v2": write_remind_csv_v2,
+    "oneroster_v1_1": write_oneroster_v1_1,
+    "oneroster_v1_2": write_oneroster_v1_2,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

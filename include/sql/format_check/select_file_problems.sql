@@ -1,6 +1,7 @@
 -- Counts of the row-level problems of one file read into {table}; the expressions come from the
 -- format's file spec (identifiers from the code, values as parameters).
 SELECT count(*) AS rows,
+       count(*) FILTER (WHERE {field_count}) AS wrong_field_counts,
        count(*) FILTER (WHERE {blank_id}) AS blank_ids,
        count(*) FILTER (WHERE {bad_enum}) AS bad_enums,
        count(*) FILTER (WHERE {too_long}) AS too_long,

@@ -30,7 +30,9 @@ class Format:
     title: str
     files: tuple[FileSpec, ...]
     normalize_sql: str
-    """Folder under include/sql/ whose files fill the snapshot tables, run in name order."""
+    """Folder under include/sql/ whose insert_snapshot.sql fills the snapshot tables from src_<file> tables."""
+    manifest_version: str | None = None
+    """OneRoster: the `oneroster.version` manifest.csv must declare; its `file.*` rows must match the upload."""
 
     def file(self, name: str) -> FileSpec:
         return next(f for f in self.files if f.name == name)
@@ -40,10 +42,17 @@ class Format:
         return [f.name for f in self.files if f.required]
 
 
-def get_format(name: str) -> Format:
-    from rostersync.formats import remind_csv_v2
+def all_formats() -> dict[str, Format]:
+    from rostersync.formats import oneroster, remind_csv_v1, remind_csv_v2
 
-    formats = {remind_csv_v2.FORMAT.name: remind_csv_v2.FORMAT}
+    return {
+        f.name: f
+        for f in (remind_csv_v1.FORMAT, remind_csv_v2.FORMAT, oneroster.ONEROSTER_1_1, oneroster.ONEROSTER_1_2)
+    }
+
+
+def get_format(name: str) -> Format:
+    formats = all_formats()
     try:
         return formats[name]
     except KeyError:

@@ -1,0 +1,61 @@
+-- OneRoster 1.1 bulk source tables (src_*) into the canonical snapshot.
+-- Only orgs of type school are schools; disabled users (enabledUser false) are left out; an
+-- enrollment repeated per term is one membership; agentSourcedIds link students and guardians.
+CREATE OR REPLACE TEMP TABLE or_schools AS
+SELECT trim(sourcedId) AS school_sid, nullif(trim(name), '') AS name FROM src_orgs WHERE lower(trim(type)) = 'school';
+
+INSERT INTO snap_schools SELECT $run_id, school_sid, name FROM or_schools;
+
+CREATE OR REPLACE TEMP TABLE or_users AS
+SELECT trim(sourcedId) AS person_sid,
+       CASE lower(trim(role)) WHEN 'student' THEN 'student' WHEN 'teacher' THEN 'teacher'
+            WHEN 'parent' THEN 'guardian' WHEN 'guardian' THEN 'guardian' WHEN 'relative' THEN 'guardian'
+            WHEN 'administrator' THEN 'admin' END AS role,
+       lower(trim(role)) AS source_role,
+       nullif(trim(givenName), '') AS given_name, nullif(trim(familyName), '') AS family_name,
+       nullif(lower(trim(email)), '') AS email, coalesce(nullif(trim(sms), ''), nullif(trim(phone), '')) AS phone,
+       nullif(trim(split_part(grades, ',', 1)), '') AS grade, nullif(trim(identifier), '') AS student_number,
+       orgSourcedIds AS org_ids, agentSourcedIds AS agent_ids
+FROM src_users
+WHERE coalesce(lower(trim(enabledUser)), 'true') <> 'false';
+
+INSERT INTO snap_people
+SELECT $run_id, u.person_sid, u.role, u.given_name, u.family_name, u.email, u.phone,
+       nullif(trim(d.birthDate), ''), u.grade, u.student_number
+FROM or_users u LEFT JOIN src_demographics d ON trim(d.sourcedId) = u.person_sid
+WHERE u.role IS NOT NULL;
+
+INSERT INTO snap_school_people
+SELECT DISTINCT $run_id, trim(org.id), u.person_sid
+FROM or_users u, unnest(string_split(coalesce(u.org_ids, ''), ',')) AS org(id)
+WHERE u.role IS NOT NULL AND trim(org.id) IN (SELECT school_sid FROM or_schools);
+
+INSERT INTO snap_classes
+SELECT $run_id, trim(sourcedId), trim(schoolSourcedId), nullif(trim(title), ''),
+       nullif(trim(termSourcedIds), ''), nullif(trim(periods), ''), nullif(trim(subjects), ''),
+       nullif(trim(split_part(grades, ',', 1)), '')
+FROM src_classes;
+
+INSERT INTO snap_memberships
+SELECT $run_id, trim(classSourcedId), trim(userSourcedId), lower(trim(role)),
+       bool_or(coalesce(lower(trim("primary")), '') = 'true')
+FROM src_enrollments
+WHERE lower(trim(role)) IN ('student', 'teacher')
+GROUP BY ALL;
+
+-- A student lists their guardians, or a guardian their students: either side links the pair.
+INSERT INTO snap_guardianships
+SELECT $run_id, student_sid, guardian_sid, any_value(relationship), 'guardian' FROM (
+    SELECT s.person_sid AS student_sid, g.person_sid AS guardian_sid, g.source_role AS relationship
+    FROM or_users s, unnest(string_split(coalesce(s.agent_ids, ''), ',')) AS a(id)
+    JOIN or_users g ON g.person_sid = trim(a.id) AND g.role = 'guardian'
+    WHERE s.role = 'student'
+    UNION ALL
+    SELECT s.person_sid, g.person_sid, g.source_role
+    FROM or_users g, unnest(string_split(coalesce(g.agent_ids, ''), ',')) AS a(id)
+    JOIN or_users s ON s.person_sid = trim(a.id) AND s.role = 'student'
+    WHERE g.role = 'guardian'
+)
+GROUP BY student_sid, guardian_sid;
+
+DROP TABLE or_schools; DROP TABLE or_users;

@@ -1,0 +1,179 @@
+"""OneRoster 1.1 and 1.2 CSV (1EdTech), bulk packages: manifest.csv first, then the rostering files.
+
+Only orgs of type school become schools; agentSourcedIds link students and their parents/guardians
+(in either direction); an enrollment repeated once per term is one membership. Extension columns
+(`metadata.*`, `ext_*`) are accepted and ignored. Delta packages are refused by the format check
+for now (F016), so that nothing is ever removed by absence from a delta.
+"""
+
+from rostersync.formats import FileSpec, Format
+
+STATUS = ("active", "tobedeleted")
+BOOLEAN = ("true", "false")
+ORG_TYPES = ("department", "school", "district", "local", "state", "national")
+COMMON = ("sourcedId", "status", "dateLastModified")
+
+
+def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec, ...]:
+    return (
+        FileSpec("manifest.csv", ("propertyName", "value"), id_columns=("propertyName",), unique_key=("propertyName",)),
+        FileSpec(
+            "orgs.csv",
+            (*COMMON, "name", "type", "identifier", "parentSourcedId"),
+            id_columns=("sourcedId", "type"),
+            unique_key=("sourcedId",),
+            enums={"type": ORG_TYPES, "status": STATUS},
+        ),
+        FileSpec(
+            "academicSessions.csv",
+            (*COMMON, "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear"),
+            id_columns=("sourcedId",),
+            unique_key=("sourcedId",),
+            enums={"status": STATUS},
+        ),
+        FileSpec(
+            "courses.csv",
+            (
+                *COMMON,
+                "schoolYearSourcedId",
+                "title",
+                "courseCode",
+                "grades",
+                "orgSourcedId",
+                "subjects",
+                "subjectCodes",
+            ),
+            id_columns=("sourcedId",),
+            unique_key=("sourcedId",),
+            enums={"status": STATUS},
+        ),
+        FileSpec(
+            "classes.csv",
+            (
+                *COMMON,
+                "title",
+                "grades",
+                "courseSourcedId",
+                "classCode",
+                "classType",
+                "location",
+                "schoolSourcedId",
+                "termSourcedIds",
+                "subjects",
+                "subjectCodes",
+                "periods",
+            ),
+            id_columns=("sourcedId", "schoolSourcedId"),
+            unique_key=("sourcedId",),
+            enums={"classType": ("homeroom", "scheduled"), "status": STATUS},
+        ),
+        users,
+        FileSpec(
+            "enrollments.csv",
+            (
+                *COMMON,
+                "classSourcedId",
+                "schoolSourcedId",
+                "userSourcedId",
+                "role",
+                "primary",
+                "beginDate",
+                "endDate",
+            ),
+            id_columns=("sourcedId", "classSourcedId", "userSourcedId", "role"),
+            unique_key=("sourcedId",),
+            enums={"role": ("administrator", "proctor", "student", "teacher"), "primary": BOOLEAN, "status": STATUS},
+        ),
+        FileSpec(
+            "demographics.csv",
+            (*COMMON, "birthDate", "sex"),
+            required=False,
+            id_columns=("sourcedId",),
+            unique_key=("sourcedId",),
+            enums={"status": STATUS},
+        ),
+        *extra,
+    )
+
+
+USERS_1_1 = FileSpec(
+    "users.csv",
+    (
+        *COMMON,
+        "enabledUser",
+        "orgSourcedIds",
+        "role",
+        "username",
+        "userIds",
+        "givenName",
+        "familyName",
+        "middleName",
+        "identifier",
+        "email",
+        "sms",
+        "phone",
+        "agentSourcedIds",
+        "grades",
+        "password",
+    ),
+    id_columns=("sourcedId", "role"),
+    unique_key=("sourcedId",),
+    enums={
+        "role": ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher"),
+        "enabledUser": BOOLEAN,
+        "status": STATUS,
+    },
+)
+
+USERS_1_2 = FileSpec(
+    "users.csv",
+    (
+        *COMMON,
+        "enabledUser",
+        "username",
+        "userIds",
+        "givenName",
+        "familyName",
+        "middleName",
+        "identifier",
+        "email",
+        "sms",
+        "phone",
+        "agentSourcedIds",
+        "grades",
+        "password",
+        "userMasterIdentifier",
+        "preferredGivenName",
+        "preferredMiddleName",
+        "preferredFamilyName",
+        "primaryOrgSourcedId",
+        "pronouns",
+    ),
+    id_columns=("sourcedId",),
+    unique_key=("sourcedId",),
+    enums={"enabledUser": BOOLEAN, "status": STATUS},
+)
+
+ROLES_1_2 = FileSpec(
+    "roles.csv",
+    (*COMMON, "userSourcedId", "roleType", "role", "beginDate", "endDate", "orgSourcedId", "userProfileSourcedId"),
+    id_columns=("sourcedId", "userSourcedId", "role", "orgSourcedId"),
+    unique_key=("sourcedId",),
+    enums={"roleType": ("primary", "secondary"), "status": STATUS},
+)
+
+ONEROSTER_1_1 = Format(
+    name="oneroster_v1_1",
+    title="OneRoster 1.1 CSV",
+    files=_files(USERS_1_1),
+    normalize_sql="normalize/oneroster_v1_1",
+    manifest_version="1.1",
+)
+
+ONEROSTER_1_2 = Format(
+    name="oneroster_v1_2",
+    title="OneRoster 1.2 CSV",
+    files=_files(USERS_1_2, (ROLES_1_2,)),
+    normalize_sql="normalize/oneroster_v1_2",
+    manifest_version="1.2",
+)

@@ -1,0 +1,44 @@
+"""The benchmark's smoke run: the 10,000-student size, every stage, both implementations, one dag.test()."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = {"land", "format_check", "normalize", "expectations", "detect_holds", "apply_diff", "notify"}
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def test_the_smallest_benchmark_runs_and_writes_its_results(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--sizes", "10000", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    runs = {(r["case"], r["impl"]): r for r in results}
+    assert set(runs) == {
+        ("initial", "rostersync"),
+        ("initial", "pandas"),
+        ("nightly", "rostersync"),
+        ("nightly", "pandas"),
+        ("initial", "airflow-dag.test"),
+    }
+    for (_case, impl), run in runs.items():
+        assert run["students"] == 10000 and run["commit"] and run["machine"]["cores"] >= 1
+        assert run["total_seconds"] > 0 and run["peak_rss_mib"] > 0
+        if impl == "rostersync":
+            assert set(run["stage_seconds"]) == STAGES
+            assert run["roster_mib"] > 0 and run["rows_per_second"] > 0
+    initial, nightly = runs[("initial", "rostersync")], runs[("nightly", "rostersync")]
+    assert initial["changes"]["accounts"]["create"] > 10000
+    assert 0 < nightly["changes"]["accounts"]["remove"] < initial["changes"]["accounts"]["create"] // 10
+    assert runs[("initial", "airflow-dag.test")]["state"] == "success"
+    assert "orchestration overhead" in done.stdout
