@@ -14,11 +14,11 @@ FORMATS = sorted(all_formats())
 
 # Guardians are compared by email: Remind CSV 1.0 has no guardian ids, so theirs are derived.
 # Columns a format does not carry (class term and period in 1.0, student numbers in 1.0, the
-# relationship wording) are left out of the comparison.
+# relationship wording, the phones of students and teachers in Clever) are left out of the comparison.
 CANONICAL = {
     "schools": "SELECT school_sid, name FROM snap_schools",
     "people": """SELECT CASE WHEN role = 'guardian' THEN email ELSE person_sid END, role, given_name, family_name,
-                        email, phone, birth_date, grade FROM snap_people""",
+                        email, CASE WHEN role = 'guardian' THEN phone END, birth_date, grade FROM snap_people""",
     "school_people": "SELECT school_sid, person_sid FROM snap_school_people",
     "classes": "SELECT class_sid, school_sid, name FROM snap_classes",
     "memberships": "SELECT class_sid, person_sid, role, is_primary FROM snap_memberships",

@@ -42,7 +42,9 @@ def preview(fmt_name: str, source: Path, config: DistrictConfig | None) -> dict:
             {
                 "district_id": "preview",
                 "name": "Preview",
-                "source": {"format": fmt_name, "conn_id": "none"},
+                "source": {"kind": "clever", "conn_id": "none"}
+                if fmt_name == "clever"
+                else {"kind": "sftp", "format": fmt_name, "conn_id": "none"},
                 "admin_emails": ["preview@example.org"],
             }
         )

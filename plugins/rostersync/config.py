@@ -28,13 +28,21 @@ class _Strict(BaseModel):
 
 
 class SftpSource(_Strict):
-    kind: Literal["sftp"] = "sftp"
+    kind: Literal["sftp"]
     format: SftpFormat
     conn_id: str = Field(description="Airflow connection of the district's SFTP folder")
     remote_path: str = "/"
     settle_seconds: int = Field(60, ge=0, description="a file changed this recently is still being written")
     wait_limit_minutes: int = Field(120, ge=1, description="how long land_files waits for a settling upload")
     poke_interval_seconds: int = Field(300, ge=5)
+
+
+class CleverSource(_Strict):
+    kind: Literal["clever"]
+    format: Literal["clever"] = "clever"
+    conn_id: str = Field(description="Airflow HTTP connection: host = API base URL, password = district token")
+    page_size: int = Field(10_000, ge=1, le=10_000, description="records per page (Clever allows at most 10,000)")
+    max_retries: int = Field(5, ge=0, le=20, description="retries of a 429 or 5xx answer before giving up")
 
 
 class Accounts(_Strict):
@@ -64,13 +72,20 @@ class DistrictConfig(_Strict):
     name: str
     timezone: str = "America/Los_Angeles"
     start_time: time | None = Field(None, description="nightly start, local time, inside 23:00-05:00")
-    source: SftpSource
+    source: SftpSource | CleverSource = Field(discriminator="kind")
     admin_emails: list[str] = Field(min_length=1)
     approvers: list[str] = Field(default_factory=list, description="Airflow user ids who may approve")
     accounts: Accounts = Accounts()
     holds: HoldThresholds = HoldThresholds()
     schools: dict[str, School] = Field(default_factory=dict)
     smtp_conn_id: str = "smtp_default"
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _sftp_unless_said(cls, value: object) -> object:
+        if isinstance(value, dict) and "kind" not in value:
+            return {"kind": "sftp", **value}
+        return value
 
     @field_validator("district_id")
     @classmethod

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from rostersync import store
+from rostersync.clever import load_page, read_pages
 from rostersync.formats import FileSpec, Format
 
 
@@ -123,6 +124,9 @@ def check_folder(fmt: Format, folder: Path) -> FormatReport:
     case, a clean file, costs seconds for millions of rows. Only a file with a problem is read again
     line by line, to name every problem's line and column exactly."""
     report = FormatReport(format=fmt.name)
+    if fmt.json_objects:
+        _check_pages(fmt, folder, report)
+        return report
     folder = unpack_package(fmt, folder, report)
     if not report.ok:
         return report
@@ -144,6 +148,26 @@ def check_folder(fmt: Format, folder: Path) -> FormatReport:
     if fmt.manifest_version and report.ok:
         _check_manifest(fmt, folder, report)
     return report
+
+
+def _check_pages(fmt: Format, folder: Path, report: FormatReport) -> None:
+    """API pages: each one JSON in the API's shape, every record with an id, users and sections there."""
+    for obj in fmt.json_objects:
+        pages = read_pages(folder, obj)
+        if not pages and obj != "schools":
+            report.add(FormatError("F001", obj, None, None, f"no {obj} were pulled or sent"))
+        rows = 0
+        for page in pages:
+            try:
+                records = load_page(page)["data"]
+                missing = sum(1 for r in records if not (r.get("data") or {}).get("id"))
+            except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+                report.add(FormatError("F002", page.name, None, None, f"not a Clever API page: {exc}"))
+                continue
+            if missing:
+                report.add(FormatError("F007", page.name, None, "id", f"{missing} record(s) without an id"))
+            rows += len(records)
+        report.rows[obj] = rows
 
 
 def source_folder(folder: Path) -> Path:

@@ -32,7 +32,9 @@ RECORD_CATALOGUE: dict[str, RecordIssueType] = {
     t.code: t
     for t in (
         RecordIssueType("E101", "error", "teacher without a valid email", "Give the teacher a school email."),
-        RecordIssueType("E102", "error", "person without a first or last name", "Fill in both names."),
+        RecordIssueType(
+            "E102", "error", "person without a name (guardians: without any name)", "Fill in the first and last name."
+        ),
         RecordIssueType(
             "E103",
             "error",

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from rostersync import store
+from rostersync.clever import read_pages
 from rostersync.format_check import read_header, source_folder
 from rostersync.formats import Format
 
@@ -33,6 +34,12 @@ def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id
     folder = source_folder(folder)
     conn.execute("BEGIN TRANSACTION")
     try:
+        for obj in fmt.json_objects:
+            pages = [str(p) for p in read_pages(folder, obj)]
+            if pages:
+                conn.execute(store.sql(f"{fmt.normalize_sql}/load_pages").format(table=f"src_{obj}"), {"files": pages})
+            else:
+                conn.execute(f"CREATE OR REPLACE TEMP TABLE src_{obj} AS SELECT NULL::JSON AS rec WHERE false")
         for spec in fmt.files:
             table = "src_" + Path(spec.name).stem
             path = folder / spec.name
@@ -47,8 +54,8 @@ def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id
                 conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} WHERE false")
         store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
         store.execute(conn, f"{fmt.normalize_sql}/insert_snapshot", {"run_id": run_id})
-        for spec in fmt.files:
-            conn.execute(f"DROP TABLE IF EXISTS src_{Path(spec.name).stem}")
+        for name in [Path(spec.name).stem for spec in fmt.files] + list(fmt.json_objects):
+            conn.execute(f"DROP TABLE IF EXISTS src_{name}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -467,7 +468,73 @@ def write_oneroster_v1_2(district: District, folder: Path) -> Path:
     return _write_oneroster(district, folder, "1.2")
 
 
+def write_clever(district: District, folder: Path) -> Path:
+    """Clever Data API v3 responses (schools.json, users.json, sections.json), one page each.
+
+    As in Clever, students and teachers carry no phone; dates of birth are M/D/YYYY."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def page(obj: str, records: list[dict]) -> None:
+        body = {
+            "data": [{"data": r, "uri": f"/v3.0/{obj}/{r['id']}"} for r in records],
+            "links": [{"rel": "self", "uri": f"/v3.0/{obj}?limit=10000"}],
+        }
+        (folder / f"{obj}.json").write_text(json.dumps(body))
+
+    page("schools", [{"id": sid, "name": name} for sid, name in district.schools])
+    relationships: dict[str, list[dict]] = {}
+    for student, guardian, rel, _kind in sorted(district.guardianships):
+        relationships.setdefault(guardian, []).append(
+            {"student": student, "relationship": rel, "type": "Parent/Guardian"}
+        )
+    users = []
+    for sid, role, given, family, email, phone, birth, grade, number, school in district.people.values():
+        roles: dict[str, dict] = {}
+        if role == "student":
+            year, month, day = (int(x) for x in birth.split("-"))
+            roles["student"] = {
+                "school": school,
+                "schools": [school],
+                "grade": grade,
+                "dob": f"{month}/{day}/{year}",
+                "student_number": number,
+                "sis_id": sid,
+            }
+        elif role == "teacher":
+            roles["teacher"] = {"school": school, "schools": [school], "sis_id": sid}
+        else:
+            roles["contact"] = {
+                "phone": phone,
+                "phone_type": "Cell",
+                "sis_id": sid,
+                "student_relationships": relationships.get(sid, []),
+            }
+        users.append({"id": sid, "name": {"first": given, "last": family}, "email": email, "roles": roles})
+    page("users", users)
+    members: dict[str, dict[str, list[str]]] = {}
+    for class_sid, person_sid, role in sorted(district.memberships):
+        members.setdefault(class_sid, {"teacher": [], "student": []})[role].append(person_sid)
+    sections = []
+    for sid, (school, name, term, period) in district.classes.items():
+        who = members.get(sid, {"teacher": [], "student": []})
+        sections.append(
+            {
+                "id": sid,
+                "school": school,
+                "name": name,
+                "term_id": term,
+                "period": period,
+                "teacher": who["teacher"][0] if who["teacher"] else None,
+                "teachers": who["teacher"],
+                "students": who["student"],
+            }
+        )
+    page("sections", sections)
+    return folder
+
+
 WRITERS = {
+    "clever": write_clever,
     "remind_csv_v1": write_remind_csv_v1,
     "remind_csv_v2": write_remind_csv_v2,
     "oneroster_v1_1": write_oneroster_v1_1,

@@ -12,7 +12,9 @@ WHERE p.run_id = $run_id AND p.role = 'teacher'
 INSERT INTO record_issues
 SELECT $run_id, 'E102', 'error', 'person', p.person_sid, s.school_sid
 FROM snap_people p LEFT JOIN person_school s USING (person_sid)
-WHERE p.run_id = $run_id AND (p.given_name IS NULL OR p.family_name IS NULL);
+WHERE p.run_id = $run_id
+  AND CASE WHEN p.role = 'guardian' THEN p.given_name IS NULL AND p.family_name IS NULL  -- one name will do
+           ELSE p.given_name IS NULL OR p.family_name IS NULL END;
 
 INSERT INTO record_issues
 SELECT $run_id, 'E103', 'error', 'membership', m.class_sid || '|' || m.person_sid, NULL

@@ -33,6 +33,8 @@ class Format:
     """Folder under include/sql/ whose insert_snapshot.sql fills the snapshot tables from src_<file> tables."""
     manifest_version: str | None = None
     """OneRoster: the `oneroster.version` manifest.csv must declare; its `file.*` rows must match the upload."""
+    json_objects: tuple[str, ...] = ()
+    """Clever: the API objects whose saved pages make the snapshot (the format has no CSV files)."""
 
     def file(self, name: str) -> FileSpec:
         return next(f for f in self.files if f.name == name)
@@ -43,11 +45,17 @@ class Format:
 
 
 def all_formats() -> dict[str, Format]:
-    from rostersync.formats import oneroster, remind_csv_v1, remind_csv_v2
+    from rostersync.formats import clever, oneroster, remind_csv_v1, remind_csv_v2
 
     return {
         f.name: f
-        for f in (remind_csv_v1.FORMAT, remind_csv_v2.FORMAT, oneroster.ONEROSTER_1_1, oneroster.ONEROSTER_1_2)
+        for f in (
+            remind_csv_v1.FORMAT,
+            remind_csv_v2.FORMAT,
+            oneroster.ONEROSTER_1_1,
+            oneroster.ONEROSTER_1_2,
+            clever.FORMAT,
+        )
     }
 
 
