@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 from rostersync import store, tasks
-from rostersync.config import DistrictConfig, load_districts
+from rostersync.config import DistrictConfig, SftpSource, load_districts
 from rostersync.notify import smtp_settings
-from rostersync.operators import LandFilesSensor, RosterApprovalOperator
+from rostersync.operators import LandFilesSensor, RosterApprovalOperator, land_clever
 
 DOC = """
 ### Roster sync for {name} (`{district_id}`)
 
 Nightly at {start} {timezone}, from {source}. Each run passes these gates, in order:
 
-1. **land_files**: copies the upload from SFTP into `data/landing/{district_id}/<run>/` with a sha256
-   manifest. Waits while a file is still being written (up to {wait} min). A missing required file
-   fails the task and names it. An upload identical to the last applied one ends the run as *no new data*.
+1. **land_files**: copies the upload (SFTP files, or Clever's API pages) into
+   `data/landing/{district_id}/<run>/` with a sha256 manifest. A missing required file fails the task
+   and names it. An upload identical to the last applied one ends the run as *no new data*.
 2. **format_check**: every file, line and column against the format. Any error stops the run and emails
    the admins the list (and a CSV). *Fix*: ask the district to correct the export and upload again.
 3. **normalize**: the files into the canonical snapshot tables in `data/{district_id}/roster.duckdb`.
@@ -47,8 +48,12 @@ def build_dag(config: DistrictConfig) -> DAG:
             district_id=config.district_id,
             start=start.strftime("%H:%M"),
             timezone=config.timezone,
-            source=f"SFTP ({config.source.format})",
-            wait=config.source.wait_limit_minutes,
+            source=(
+                f"SFTP ({config.source.format}); waits up to {config.source.wait_limit_minutes} min for files "
+                "still being written"
+                if isinstance(config.source, SftpSource)
+                else "the Clever Data API v3 (a refused token holds every school as Disconnected)"
+            ),
             admins=", ".join(config.admin_emails),
         ),
         default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
@@ -64,7 +69,18 @@ def build_dag(config: DistrictConfig) -> DAG:
         def run_id() -> str:
             return get_current_context()["run_id"]
 
-        land = LandFilesSensor(task_id="land_files", config=config, doc_md="Land the SFTP upload; see the DAG docs.")
+        land: Any
+        if isinstance(config.source, SftpSource):
+            land = LandFilesSensor(
+                task_id="land_files", config=config, doc_md="Land the SFTP upload; see the DAG docs."
+            )
+        else:
+
+            @task(task_id="land_files", doc_md="Pull the district from Clever; see the DAG docs.")
+            def land_from_clever() -> dict:
+                return land_clever(config, run_id())
+
+            land = land_from_clever()
 
         @task(retries=0, doc_md="Check the landed files against the format; emails the admins on errors.")
         def format_check() -> dict:

@@ -220,3 +220,30 @@ def test_a_oneroster_zip_over_sftp_syncs_end_to_end(stack, tmp_path):
     finally:
         conn.close()
     assert accounts == {"student": 8, "teacher": 2} and memberships == 12
+
+
+def test_a_clever_district_syncs_end_to_end(stack, tmp_path, monkeypatch):
+    from rostersync.dev.clever_server import CleverServer
+    from test_formats import FIXTURES
+
+    with CleverServer(FIXTURES / "clever-demo-district", "district-token") as server:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_CLEVER_E2E", airflow_connection("http", host=server.url, password="district-token")
+        )
+        district_yaml(
+            Path(os.environ["ROSTERSYNC_CONFIG"]), DISTRICT, source={"kind": "clever", "conn_id": "clever_e2e"}
+        )
+        dag_run, states, _ = run_dag("Approve")
+    assert dag_run.state == "success", states
+    conn = duckdb.connect(str(stack["data"] / DISTRICT / "roster.duckdb"), read_only=True)
+    try:
+        accounts = dict(conn.execute("SELECT role, count(*) FROM accounts GROUP BY role").fetchall())
+        classes = conn.execute("SELECT count(*) FROM classes").fetchone()[0]
+        schools = conn.execute("SELECT count(*) FROM schools").fetchone()[0]
+    finally:
+        conn.close()
+    # Of 89 teachers, one has no valid email (E101) and two teach only at schools no section names
+    # (so no school of this district): 86 accounts. Every student and contact gets one.
+    assert accounts == {"student": 1004, "teacher": 86, "guardian": 1002}
+    assert (classes, schools) == (378, 3)
+    assert len(list((stack["data"] / "landing" / DISTRICT).glob("*/users/page-*.json.gz"))) == 21

@@ -21,9 +21,13 @@ APPROVE = "Approve"
 REJECT = "Reject"
 
 
+NOTHING_TO_RELEASE = ("disconnected",)
+"""Holds that an approval cannot release: there is no change to apply."""
+
+
 def gate_needed(conn: duckdb.DuckDBPyConnection, run_id: str) -> bool:
-    """A run waits at the gate when any school is on hold (the first sync always is)."""
-    return bool(plan_holds(conn, run_id))
+    """A run waits at the gate when a school is on hold for its changes (the first sync always is)."""
+    return any(h.reason not in NOTHING_TO_RELEASE for h in plan_holds(conn, run_id))
 
 
 def render_gate(

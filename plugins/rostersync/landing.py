@@ -12,6 +12,7 @@ import json
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,6 +46,8 @@ class LandingResult:
     """The applied run whose upload was byte-for-byte this one: nothing new to sync."""
     uploaded_at: float = 0.0
     """When the district wrote the upload (the newest file's modification time, epoch seconds)."""
+    disconnected: bool = False
+    """Clever refused the district's token: nothing was pulled."""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -122,6 +125,35 @@ def _copy(
     result = LandingResult(folder=str(dest), files=files, upload_sha256=upload_digest(files), uploaded_at=uploaded_at)
     (partial / MANIFEST).write_text(json.dumps(result.as_dict(), indent=1))
     partial.rename(dest)  # the landed folder appears whole or not at all
+    return result
+
+
+def land_pulled(dest: Path, pull: Callable[[Path], bool], last_applied: tuple[str, str] | None = None) -> LandingResult:
+    """Land what `pull(folder)` writes (an API's pages); `pull` returns False when the source refused us."""
+    manifest_path = dest / MANIFEST
+    if manifest_path.exists():  # a rerun replays what was pulled, never pulls again
+        result = LandingResult(**json.loads(manifest_path.read_text()))
+    else:
+        partial = dest.with_name(dest.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        connected = pull(partial)
+        files = {
+            str(p.relative_to(partial)): {"size": p.stat().st_size, "sha256": _sha256(p)}
+            for p in sorted(partial.rglob("*"))
+            if p.is_file()
+        }
+        result = LandingResult(
+            folder=str(dest),
+            files=files,
+            upload_sha256=upload_digest(files),
+            uploaded_at=time.time(),
+            disconnected=not connected,
+        )
+        (partial / MANIFEST).write_text(json.dumps(result.as_dict(), indent=1))
+        partial.rename(dest)
+    if last_applied and last_applied[1] == result.upload_sha256 and not result.disconnected:
+        result.same_as_run = last_applied[0]
     return result
 
 

@@ -16,7 +16,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
 from rostersync import tasks
-from rostersync.config import DistrictConfig
+from rostersync.config import DistrictConfig, SftpSource
 
 
 class LandFilesSensor(BaseSensorOperator):
@@ -24,6 +24,8 @@ class LandFilesSensor(BaseSensorOperator):
 
     def __init__(self, *, config: DistrictConfig, **kwargs: Any) -> None:
         source = config.source
+        assert isinstance(source, SftpSource), "LandFilesSensor lands SFTP uploads"
+        self.source = source
         kwargs.setdefault("mode", "reschedule")
         kwargs.setdefault("poke_interval", source.poke_interval_seconds)
         kwargs.setdefault("timeout", source.wait_limit_minutes * 60)
@@ -47,15 +49,30 @@ class LandFilesSensor(BaseSensorOperator):
             landed = super().execute(context)
         except AirflowSensorTimeout:
             raise AirflowSensorTimeout(
-                f"gave up after {self.config.source.wait_limit_minutes} min: still being written: "
+                f"gave up after {self.source.wait_limit_minutes} min: still being written: "
                 f"{', '.join(self._waiting_on) or 'unknown'} (each file must be unchanged for "
-                f"{self.config.source.settle_seconds} s)"
+                f"{self.source.settle_seconds} s)"
             ) from None
-        if landed and landed.get("same_as_run"):
-            raise AirflowSkipException(
-                f"no new data: the upload is byte-for-byte the one applied by run {landed['same_as_run']}"
-            )
-        return landed
+        return skip_if_unchanged(landed)
+
+
+def skip_if_unchanged(landed: dict) -> dict:
+    """End the run as "no new data" (every later task skipped) when the upload is the one last applied."""
+    if landed and landed.get("same_as_run"):
+        raise AirflowSkipException(
+            f"no new data: the upload is byte-for-byte the one applied by run {landed['same_as_run']}"
+        )
+    return landed
+
+
+def land_clever(config: DistrictConfig, run_id: str) -> dict:
+    """land_files for a Clever district: the base URL and the token come from its Airflow HTTP connection."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(config.source.conn_id)
+    host = conn.host or ""
+    base_url = host if "://" in host else f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
+    return skip_if_unchanged(tasks.land_clever(config, run_id, base_url, conn.password or "").as_dict())
 
 
 class RosterApprovalOperator(ApprovalOperator):

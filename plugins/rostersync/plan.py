@@ -70,6 +70,21 @@ def compute_plan(
     return plan_summary(conn, run_id)
 
 
+def compute_disconnected_plan(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
+    """The source refused us: a plan with no change, and every roster school held as Disconnected."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        store.execute(conn, "plan/delete_run_plan", {"run_id": run_id})
+        store.execute(
+            conn, "plan/insert_disconnected_plan", {"run_id": run_id, "roster_version": store.roster_version(conn)}
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return plan_summary(conn, run_id)
+
+
 def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
     rows = conn.execute(
         "SELECT roster_version, is_initial, removals_suppressed, upload_age_days FROM plan_runs WHERE run_id = ?",

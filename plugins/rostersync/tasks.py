@@ -12,8 +12,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-from rostersync import apply, gate, holds, landing, notify, plan, quality, reports, snapshot, store
-from rostersync.config import DistrictConfig
+from rostersync import apply, clever, gate, holds, landing, notify, plan, quality, reports, snapshot, store
+from rostersync.config import CleverSource, DistrictConfig, SftpSource
 from rostersync.format_check import FormatCheckFailed, check_folder
 from rostersync.formats import get_format
 
@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing.LandingResult:
+    """Land an SFTP upload (or say which files are still being written)."""
     with store.connect(config.district_id) as conn:
         last = apply.last_applied_upload(conn)
     source = config.source
+    assert isinstance(source, SftpSource)
     result = landing.land_upload(
         remote,
         source.remote_path,
@@ -44,8 +46,34 @@ def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing
     return result
 
 
+def land_clever(config: DistrictConfig, run_id: str, base_url: str, token: str) -> landing.LandingResult:
+    """Pull the district from Clever into the run's landing folder (a rerun replays the saved pages)."""
+    source = config.source
+    assert isinstance(source, CleverSource)
+    with store.connect(config.district_id) as conn:
+        last = apply.last_applied_upload(conn)
+
+    def pull(folder) -> bool:
+        pulled = clever.pull(base_url, token, folder, page_size=source.page_size, max_retries=source.max_retries)
+        return not pulled.disconnected
+
+    result = landing.land_pulled(store.landing_dir(config.district_id, run_id), pull, last)
+    if result.disconnected:
+        log.warning("Clever refused the district token: the district is disconnected; nothing will be applied")
+    else:
+        log.info("landed %d Clever pages (sha256 %s)", len(result.files), result.upload_sha256[:12])
+    return result
+
+
+def _disconnected(config: DistrictConfig, run_id: str) -> bool:
+    return bool(_manifest(config, run_id).get("disconnected"))
+
+
 def format_check(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings | None) -> dict:
     """Check the landed files; on any error, email the admin the catalogue entries and fail."""
+    if _disconnected(config, run_id):
+        log.info("disconnected: nothing was pulled, nothing to check")
+        return {"rows": {}}
     fmt = get_format(config.source.format)
     report = check_folder(fmt, store.landing_dir(config.district_id, run_id))
     if report.ok:
@@ -71,6 +99,8 @@ def format_check(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
 
 
 def normalize(config: DistrictConfig, run_id: str) -> dict:
+    if _disconnected(config, run_id):
+        return {}
     fmt = get_format(config.source.format)
     with store.connect(config.district_id) as conn:
         counts = snapshot.normalize(conn, fmt, store.landing_dir(config.district_id, run_id), run_id)
@@ -79,6 +109,8 @@ def normalize(config: DistrictConfig, run_id: str) -> dict:
 
 
 def expectations(config: DistrictConfig, run_id: str) -> dict:
+    if _disconnected(config, run_id):
+        return {}
     results_dir = store.reports_dir(config.district_id, run_id) / "expectations"
     with store.connect(config.district_id) as conn:
         result = quality.run_quality(conn, run_id, results_dir)
@@ -96,8 +128,12 @@ def detect_holds(config: DistrictConfig, run_id: str) -> dict:
     uploaded_at = _manifest(config, run_id).get("uploaded_at")
     age = (time.time() - uploaded_at) / 86400 if uploaded_at else None
     with store.connect(config.district_id) as conn:
-        summary = plan.compute_plan(conn, config, run_id, upload_age_days=age)
-        found = holds.detect_holds(conn, config, run_id)
+        if _disconnected(config, run_id):
+            summary = plan.compute_disconnected_plan(conn, run_id)
+            found = holds.plan_holds(conn, run_id)
+        else:
+            summary = plan.compute_plan(conn, config, run_id, upload_age_days=age)
+            found = holds.detect_holds(conn, config, run_id)
         reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id))
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
     if summary.removals_suppressed:
@@ -163,7 +199,9 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
         "approved_at": run.approved_at,
         "reports_dir": str(store.reports_dir(config.district_id, run_id)),
     }
-    if run.status == "rejected":
+    if any(h.reason == "disconnected" for h in run_holds):
+        email = notify.render("clever_disconnected", config.admin_emails, **common)
+    elif run.status == "rejected":
         email = notify.render("sync_rejected", config.admin_emails, holds=run_holds, **common)
     else:
         email = notify.render(

@@ -50,3 +50,14 @@ FROM (
 JOIN snap_school_people sp ON sp.run_id = $run_id AND sp.person_sid = g.student_sid
 JOIN plan_school_map m ON m.run_id = $run_id AND m.school_sid = sp.school_sid AND m.selected AND m.mapped
 GROUP BY m.school_id;
+
+-- Data configuration: emergency and secondary contacts (from Clever) wait for review before they get
+-- accounts and join classes.
+INSERT INTO plan_holds
+SELECT $run_id, m.school_id, 'data_configuration',
+       printf('%d emergency or secondary contact(s), e.g. %s', count(DISTINCT g.guardian_sid), min(g.guardian_sid))
+FROM snap_guardianships g
+JOIN snap_school_people sp ON sp.run_id = $run_id AND sp.person_sid = g.student_sid
+JOIN plan_school_map m ON m.run_id = $run_id AND m.school_sid = sp.school_sid AND m.selected AND m.mapped
+WHERE g.run_id = $run_id AND g.contact_type IN ('emergency', 'secondary')
+GROUP BY m.school_id;
