@@ -6,10 +6,10 @@ from rostersync import store
 from rostersync.config import ConfigError, load_district, load_districts
 
 
-def test_the_demo_district_config_loads():
-    [config] = load_districts(store.CONFIG_DIR)
-    assert config.dag_id == "roster_sync__riverside"
-    assert config.source.format == "remind_csv_v2"
+def test_the_demo_district_configs_load():
+    lakeside, riverside = load_districts(store.CONFIG_DIR)
+    assert riverside.dag_id == "roster_sync__riverside" and riverside.source.format == "remind_csv_v2"
+    assert lakeside.source.kind == "clever" and lakeside.source.conn_id == "clever_lakeside"
 
 
 def test_default_start_is_stable_and_inside_eleven_pm_to_one_am(tmp_path):

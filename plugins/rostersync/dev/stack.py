@@ -24,14 +24,17 @@ from typing import Any
 import requests
 
 from rostersync import store, synth
-from rostersync.config import load_districts
+from rostersync.config import CleverSource, SftpSource, load_districts
+from rostersync.dev.clever_server import CleverServer
 from rostersync.dev.servers import LOOPBACK, SftpServer, SmtpSink
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME", store.REPO_ROOT / ".airflow"))
 DEMO_DISTRICT = "riverside"
 DEMO_FILES = store.REPO_ROOT / "demo" / DEMO_DISTRICT
 SFTP_PASSWORD = "demo"  # local demo server only
-SFTP_PORT, SMTP_PORT = 2222, 8025
+CLEVER_TOKEN = "demo-clever-token"  # local demo server only
+SFTP_PORT, SMTP_PORT, CLEVER_PORT = 2222, 8025, 8099
+CLEVER_DISTRICT = "lakeside"
 
 
 def _port(preferred: int) -> int:
@@ -77,7 +80,7 @@ def seed_sftp(root: Path, district_id: str, files: Path) -> None:
         os.utime(f, (an_hour_ago, an_hour_ago))
 
 
-def connections_env(sftp_port: int, smtp_port: int) -> dict[str, str]:
+def connections_env(sftp_port: int, smtp_port: int, clever_url: str) -> dict[str, str]:
     env = {
         "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
             {
@@ -89,8 +92,11 @@ def connections_env(sftp_port: int, smtp_port: int) -> dict[str, str]:
         )
     }
     for config in load_districts(store.config_dir()):
-        env[f"AIRFLOW_CONN_{config.source.conn_id.upper()}"] = json.dumps(
-            {
+        connection: dict[str, object]
+        if isinstance(config.source, CleverSource):
+            connection = {"conn_type": "http", "host": clever_url, "password": CLEVER_TOKEN}
+        else:
+            connection = {
                 "conn_type": "sftp",
                 "host": LOOPBACK,
                 "port": sftp_port,
@@ -98,19 +104,29 @@ def connections_env(sftp_port: int, smtp_port: int) -> dict[str, str]:
                 "password": SFTP_PASSWORD,
                 "extra": {"no_host_key_check": True},
             }
-        )
+        env[f"AIRFLOW_CONN_{config.source.conn_id.upper()}"] = json.dumps(connection)
     return env
+
+
+def clever_district_files(folder: Path) -> Path:
+    """The Clever demo district's API responses, generated once (400 students, seed 11)."""
+    if not (folder / "users.json").exists():
+        synth.write_clever(synth.generate(400, seed=11), folder)
+    return folder
 
 
 class Stack:
     def __init__(self) -> None:
         self.api_port = _port(int(os.environ.get("ROSTERSYNC_API_PORT", 8080)))
         self.sftp_root = AIRFLOW_HOME / "sftp"
-        districts = [c.district_id for c in load_districts(store.config_dir())]
+        districts = [c.district_id for c in load_districts(store.config_dir()) if isinstance(c.source, SftpSource)]
         self.sftp = SftpServer(
             self.sftp_root, dict.fromkeys(districts, SFTP_PASSWORD), _port(SFTP_PORT), AIRFLOW_HOME / "sftp_host_key"
         )
         self.smtp = SmtpSink(AIRFLOW_HOME / "mail", _port(SMTP_PORT))
+        self.clever = CleverServer(
+            clever_district_files(AIRFLOW_HOME / "clever" / CLEVER_DISTRICT), CLEVER_TOKEN, _port(CLEVER_PORT)
+        )
         self.airflow: subprocess.Popen | None = None
 
     @property
@@ -121,11 +137,12 @@ class Stack:
         prepare_home(self.api_port)
         self.sftp.start()
         self.smtp.start()
+        self.clever.start()
         if not (self.sftp_root / DEMO_DISTRICT / "users.csv").exists():
             seed_sftp(self.sftp_root, DEMO_DISTRICT, DEMO_FILES)
         env = {
             **os.environ,
-            **connections_env(self.sftp.port, self.smtp.port),
+            **connections_env(self.sftp.port, self.smtp.port, self.clever.url),
             "AIRFLOW_HOME": str(AIRFLOW_HOME),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
@@ -147,6 +164,7 @@ class Stack:
                 os.killpg(self.airflow.pid, signal.SIGKILL)
         self.sftp.stop()
         self.smtp.stop()
+        self.clever.stop()
 
     def banner(self) -> str:
         return (
@@ -155,6 +173,7 @@ class Stack:
             f"  SFTP         sftp://{DEMO_DISTRICT}@{LOOPBACK}:{self.sftp.port}/  password {SFTP_PASSWORD!r}"
             f"  (files in {self.sftp_root}/<district>/)\n"
             f"  SMTP sink    {LOOPBACK}:{self.smtp.port}  (every message saved in {AIRFLOW_HOME / 'mail'})\n"
+            f"  Clever API   {self.clever.url}/v3.0/  token {CLEVER_TOKEN!r}  (district {CLEVER_DISTRICT})\n"
             f"  Rosters      {store.data_root()}/<district>/roster.duckdb\n"
         )
 
@@ -234,19 +253,22 @@ def print_counts(district_id: str, run_id: str) -> None:
 
 
 def demo(stack: Stack) -> int:
-    for folder in (
-        store.data_root() / DEMO_DISTRICT,
-        store.data_root() / "landing" / DEMO_DISTRICT,
-        store.data_root() / "reports" / DEMO_DISTRICT,
-    ):
-        shutil.rmtree(folder, ignore_errors=True)  # the demo district starts from an empty roster
+    for district in (DEMO_DISTRICT, CLEVER_DISTRICT):  # the demo districts start from an empty roster
+        for folder in (
+            store.data_root() / district,
+            store.data_root() / "landing" / district,
+            store.data_root() / "reports" / district,
+        ):
+            shutil.rmtree(folder, ignore_errors=True)
     seed_sftp(stack.sftp_root, DEMO_DISTRICT, DEMO_FILES)
     api = Api(stack.url)
     dag_id = f"roster_sync__{DEMO_DISTRICT}"
     print(f"waiting for Airflow at {stack.url} (log: {AIRFLOW_HOME / 'standalone.log'}) ...")
     api.wait_until("the API server", lambda: api.call("GET", "/monitor/health"), 300)
-    api.wait_until(f"{dag_id} to be parsed", lambda: api.call("GET", f"/dags/{dag_id}"), 300)
-    api.call("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+    clever_dag = f"roster_sync__{CLEVER_DISTRICT}"
+    for dag in (dag_id, clever_dag):
+        api.wait_until(f"{dag} to be parsed", lambda dag=dag: api.call("GET", f"/dags/{dag}"), 300)
+        api.call("PATCH", f"/dags/{dag}", json={"is_paused": False})
 
     print("\n1. first sync of the demo district: waits at the gate, approved over the REST API")
     first = api.sync_once(dag_id)
@@ -260,7 +282,11 @@ def demo(stack: Stack) -> int:
     seed_sftp(stack.sftp_root, DEMO_DISTRICT, next_files)
     second = api.sync_once(dag_id)
     print_counts(DEMO_DISTRICT, second["run_id"])
-    print(f"\nreports: {store.data_root() / 'reports' / DEMO_DISTRICT}/<run>/   emails: {AIRFLOW_HOME / 'mail'}/")
+
+    print(f"\n3. first sync of a Clever district ({CLEVER_DISTRICT}), pulled from the local Clever API, approved")
+    third = api.sync_once(clever_dag)
+    print_counts(CLEVER_DISTRICT, third["run_id"])
+    print(f"\nreports: {store.data_root() / 'reports'}/<district>/<run>/   emails: {AIRFLOW_HOME / 'mail'}/")
     return 0
 
 
