@@ -129,7 +129,7 @@ def test_the_manifest_must_agree_with_the_files_and_the_version(tmp_path):
     manifest.write_text(text.replace("file.demographics,bulk", "file.demographics,sometimes"))
     assert manifest_errors(folder) == [("F013", 12)]
     manifest.write_text(text.replace("file.users,bulk", "file.users,delta"))
-    assert manifest_errors(folder) == [("F016", 10)]
+    assert manifest_errors(folder)[:2] == [("F016", 2), ("F016", 3)]  # delta rows must say active or tobedeleted
 
 
 def test_only_orgs_of_type_school_become_schools(tmp_path):
@@ -154,3 +154,78 @@ def test_oneroster_1_2_roles_come_from_roles_csv(district, tmp_path):
         snapshot.normalize(conn, get_format("oneroster_v1_2"), folder, "r1")
         sid = lines[teacher].split(",")[3]
         assert conn.execute("SELECT role FROM snap_people WHERE person_sid = ?", [sid]).fetchall() == [("teacher",)]
+
+
+def test_a_oneroster_delta_after_bulk_removes_exactly_what_it_marks_tobedeleted(tmp_path):
+    import csv
+
+    from roster_helpers import config
+    from rostersync import apply, holds, plan, quality
+
+    district = synth.generate(200, seed=6)
+    bulk = synth.write_oneroster_v1_1(district, tmp_path / "bulk")
+    fmt = get_format("oneroster_v1_1")
+    cfg = config()
+    gone = "S0000010"  # shares its only guardian with S0000009, who stays
+    enrollments = list(csv.DictReader((bulk / "enrollments.csv").open()))
+    dropped = next(e for e in enrollments if e["role"] == "student" and e["userSourcedId"] == "S0000021")
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    files = ["academicSessions", "orgs", "courses", "classes", "users", "enrollments", "demographics"]
+    with (delta / "manifest.csv").open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerows([("propertyName", "value"), ("manifest.version", "1.0"), ("oneroster.version", "1.1")])
+        out.writerows((f"file.{f}", "delta" if f in ("users", "enrollments") else "absent") for f in files)
+    users = list(csv.DictReader((bulk / "users.csv").open()))
+    with (delta / "users.csv").open("w", newline="") as handle:
+        out = csv.DictWriter(handle, fieldnames=list(users[0]))
+        out.writeheader()
+        out.writerow(
+            {
+                **next(u for u in users if u["sourcedId"] == gone),
+                "status": "tobedeleted",
+                "dateLastModified": "2026-11-22T23:00:00.000Z",
+            }
+        )
+    with (delta / "enrollments.csv").open("w", newline="") as handle:
+        out = csv.DictWriter(handle, fieldnames=list(dropped))
+        out.writeheader()
+        out.writerow({**dropped, "status": "tobedeleted", "dateLastModified": "2026-11-22T23:00:00.000Z"})
+    assert check_folder(fmt, delta).ok, check_folder(fmt, delta).summary()
+    with store.scratch() as conn:
+        for run_id, folder in (("bulk", bulk), ("delta", delta)):
+            snapshot.normalize(conn, fmt, folder, run_id)
+            quality.find_record_issues(conn, run_id)
+            plan.compute_plan(conn, cfg, run_id)
+            holds.detect_holds(conn, cfg, run_id)
+            if run_id == "bulk":
+                apply.apply_plan(conn, run_id, released=True)
+        accounts = conn.execute("SELECT op, person_sid FROM plan_accounts WHERE run_id = 'delta'").fetchall()
+        classes = conn.execute("SELECT count(*) FROM plan_classes WHERE run_id = 'delta'").fetchone()[0]
+        removed = set(
+            conn.execute(
+                "SELECT class_sid, person_sid FROM plan_memberships WHERE run_id = 'delta' AND op = 'remove'"
+            ).fetchall()
+        )
+        (other_ops,) = conn.execute(
+            "SELECT count(*) FROM plan_memberships WHERE run_id = 'delta' AND op <> 'remove'"
+        ).fetchone()
+        guardians = {g for s, g, *_ in district.guardianships if s in (gone, "S0000021")}
+    assert accounts == [("remove", gone)] and classes == 0 and other_ops == 0
+    own = {(c, p) for c, p, role in district.memberships if p == gone}
+    assert own <= removed and (dropped["classSourcedId"], "S0000021") in removed
+    assert all(p in {gone, "S0000021", *guardians} for _, p in removed), "only the named records and their parents"
+
+
+def test_a_delta_without_an_applied_bulk_sync_is_refused(tmp_path):
+    folder = synth.write_oneroster_v1_1(synth.generate(50, seed=2), tmp_path / "p")
+    manifest = folder / "manifest.csv"
+    manifest.write_text(manifest.read_text().replace("file.users,bulk", "file.users,delta"))
+    users = folder / "users.csv"
+    lines = users.read_text().splitlines()
+    users.write_text(
+        "\n".join([lines[0]] + [line.replace(",,,true,", ",active,2026-11-22,true,", 1) for line in lines[1:]]) + "\n"
+    )
+    assert check_folder(get_format("oneroster_v1_1"), folder).ok
+    with store.scratch() as conn, pytest.raises(snapshot.DeltaWithoutBase, match="send a bulk package first"):
+        snapshot.normalize(conn, get_format("oneroster_v1_1"), folder, "r1")

@@ -52,7 +52,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         CatalogueEntry("F013", "manifest value not allowed", "Use bulk, delta or absent for each file.* row."),
         CatalogueEntry("F014", "package holds a path outside itself", "Zip the CSV files themselves, without paths."),
         CatalogueEntry("F015", "package too large when unpacked", "Send the CSV files unzipped, or split the export."),
-        CatalogueEntry("F016", "delta files are not supported yet", "Send a bulk export (every file.* = bulk)."),
+        CatalogueEntry(
+            "F016", "delta file row without a status", "In a delta file every row says active or tobedeleted."
+        ),
     )
 }
 
@@ -130,12 +132,13 @@ def check_folder(fmt: Format, folder: Path) -> FormatReport:
     folder = unpack_package(fmt, folder, report)
     if not report.ok:
         return report
+    modes = manifest_modes(folder) if fmt.manifest_version else {}
     conn = duckdb.connect(":memory:")
     try:
         for spec in fmt.files:
             path = folder / spec.name
             if not path.exists():
-                if spec.required:
+                if spec.required and not carried_over(modes, spec.name):
                     report.add(FormatError("F001", spec.name, None, None, f"{spec.name} was not in the upload"))
                 continue
             rows = _clean_rows(conn, spec, path)
@@ -239,10 +242,12 @@ def _check_manifest(fmt: Format, folder: Path, report: FormatReport) -> None:
         line = line_of[prop]
         if value.lower() not in ("bulk", "delta", "absent"):
             report.add(FormatError("F013", "manifest.csv", line, "value", f"{prop} is {value!r}"))
+        elif value.lower() in ("bulk", "delta") and not (folder / name).exists():
+            report.add(
+                FormatError("F011", "manifest.csv", line, "value", f"{prop} is {value.lower()} but {name} was not sent")
+            )
         elif value.lower() == "delta":
-            report.add(FormatError("F016", "manifest.csv", line, "value", f"{prop} is delta"))
-        elif value.lower() == "bulk" and not (folder / name).exists():
-            report.add(FormatError("F011", "manifest.csv", line, "value", f"{prop} is bulk but {name} was not sent"))
+            _check_delta_status(folder / name, report)
         elif value.lower() == "absent" and (folder / name).exists():
             report.add(FormatError("F011", "manifest.csv", line, "value", f"{prop} is absent but {name} was sent"))
     for spec in fmt.files:
@@ -251,6 +256,32 @@ def _check_manifest(fmt: Format, folder: Path, report: FormatReport) -> None:
             report.add(
                 FormatError("F011", "manifest.csv", None, None, f"{spec.name} was sent but {prop} is not listed")
             )
+
+
+def manifest_modes(folder: Path) -> dict[str, str]:
+    """A OneRoster package's `file.<name>` modes (bulk, delta, absent), by file stem."""
+    path = source_folder(folder) / "manifest.csv"
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    return {
+        row["propertyName"].strip().removeprefix("file."): (row["value"] or "").strip().lower()
+        for row in rows
+        if row["propertyName"].strip().startswith("file.")
+    }
+
+
+def carried_over(modes: dict[str, str], name: str) -> bool:
+    """In a package with delta files, a file the manifest says is absent is unchanged: it carries over."""
+    return "delta" in modes.values() and modes.get(name.removesuffix(".csv")) == "absent"
+
+
+def _check_delta_status(path: Path, report: FormatReport) -> None:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            if (row.get("status") or "").strip().lower() not in ("active", "tobedeleted"):
+                report.add(FormatError("F016", path.name, line, "status", "a delta row needs active or tobedeleted"))
 
 
 def read_header(path: Path) -> list[str] | None:

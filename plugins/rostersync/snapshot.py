@@ -12,7 +12,7 @@ import duckdb
 
 from rostersync import store
 from rostersync.clever import read_pages
-from rostersync.format_check import read_header, source_folder
+from rostersync.format_check import carried_over, manifest_modes, read_header, source_folder
 from rostersync.formats import Format
 
 
@@ -53,7 +53,9 @@ def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id
                 columns = ", ".join(f'NULL::VARCHAR AS "{c}"' for c in spec.columns)
                 conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} WHERE false")
         store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
-        store.execute(conn, f"{fmt.normalize_sql}/insert_snapshot", {"run_id": run_id})
+        store.execute(
+            conn, f"{fmt.normalize_sql}/insert_snapshot", {"run_id": run_id, **_delta_params(conn, fmt, folder)}
+        )
         for name in [Path(spec.name).stem for spec in fmt.files] + list(fmt.json_objects):
             conn.execute(f"DROP TABLE IF EXISTS src_{name}")
         conn.execute("COMMIT")
@@ -61,6 +63,28 @@ def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id
         conn.execute("ROLLBACK")
         raise
     return snapshot_counts(conn, run_id)
+
+
+class DeltaWithoutBase(RuntimeError):
+    """A delta package names only what changed: it needs an applied full snapshot to apply to."""
+
+
+def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) -> dict[str, object]:
+    """$prev_run and one $delta_<file> flag per file: a delta file's unnamed records carry over from the
+    last applied run's snapshot."""
+    modes = manifest_modes(folder) if fmt.manifest_version else {}
+    flags = {
+        f"delta_{Path(spec.name).stem.lower()}": modes.get(Path(spec.name).stem) == "delta"
+        or carried_over(modes, spec.name)
+        for spec in fmt.files
+    }
+    last = store.query(conn, "apply/select_last_applied_upload")
+    if any(flags.values()) and not last:
+        raise DeltaWithoutBase(
+            "this package has delta files, but the district has no applied sync yet to apply them to: "
+            "send a bulk package first (every file.* = bulk in manifest.csv)"
+        )
+    return {"prev_run": last[0][0] if last else "", **flags}
 
 
 def snapshot_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> SnapshotCounts:

@@ -1,9 +1,9 @@
-"""OneRoster 1.1 and 1.2 CSV (1EdTech), bulk packages: manifest.csv first, then the rostering files.
+"""OneRoster 1.1 and 1.2 CSV (1EdTech): manifest.csv first, then the rostering files, bulk or delta.
 
 Only orgs of type school become schools; agentSourcedIds link students and their parents/guardians
 (in either direction); an enrollment repeated once per term is one membership. Extension columns
-(`metadata.*`, `ext_*`) are accepted and ignored. Delta packages are refused by the format check
-for now (F016), so that nothing is ever removed by absence from a delta.
+(`metadata.*`, `ext_*`) are accepted and ignored. A delta file touches only what it names (its
+tobedeleted rows remove); the normalize SQL carries the rest from the last applied snapshot.
 """
 
 from rostersync.formats import FileSpec, Format

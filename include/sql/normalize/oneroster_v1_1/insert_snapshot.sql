@@ -2,9 +2,15 @@
 -- Only orgs of type school are schools; disabled users (enabledUser false) are left out; an
 -- enrollment repeated per term is one membership; agentSourcedIds link students and guardians.
 CREATE OR REPLACE TEMP TABLE or_schools AS
-SELECT trim(sourcedId) AS school_sid, nullif(trim(name), '') AS name FROM src_orgs WHERE lower(trim(type)) = 'school';
+SELECT trim(sourcedId) AS school_sid, nullif(trim(name), '') AS name FROM src_orgs
+WHERE lower(trim(type)) = 'school' AND coalesce(lower(trim(status)), '') <> 'tobedeleted';
 
 INSERT INTO snap_schools SELECT $run_id, school_sid, name FROM or_schools;
+
+-- Delta files name only what changed: everything else is carried from the last applied run ($prev_run).
+INSERT INTO snap_schools
+SELECT $run_id, school_sid, name FROM snap_schools
+WHERE $delta_orgs AND run_id = $prev_run AND school_sid NOT IN (SELECT trim(sourcedId) FROM src_orgs);
 
 CREATE OR REPLACE TEMP TABLE or_users AS
 SELECT trim(sourcedId) AS person_sid,
@@ -17,7 +23,7 @@ SELECT trim(sourcedId) AS person_sid,
        nullif(trim(split_part(grades, ',', 1)), '') AS grade, nullif(trim(identifier), '') AS student_number,
        orgSourcedIds AS org_ids, agentSourcedIds AS agent_ids
 FROM src_users
-WHERE coalesce(lower(trim(enabledUser)), 'true') <> 'false';
+WHERE coalesce(lower(trim(enabledUser)), 'true') <> 'false' AND coalesce(lower(trim(status)), '') <> 'tobedeleted';
 
 INSERT INTO snap_people
 SELECT $run_id, u.person_sid, u.role, u.given_name, u.family_name, u.email, u.phone,
@@ -25,37 +31,70 @@ SELECT $run_id, u.person_sid, u.role, u.given_name, u.family_name, u.email, u.ph
 FROM or_users u LEFT JOIN src_demographics d ON trim(d.sourcedId) = u.person_sid
 WHERE u.role IS NOT NULL;
 
+CREATE OR REPLACE TEMP TABLE or_named_users AS SELECT trim(sourcedId) FROM src_users;
+
+INSERT INTO snap_people
+SELECT $run_id, person_sid, role, given_name, family_name, email, phone, birth_date, grade, student_number
+FROM snap_people
+WHERE $delta_users AND run_id = $prev_run AND person_sid NOT IN (SELECT * FROM or_named_users);
+
+INSERT INTO snap_school_people
+SELECT $run_id, school_sid, person_sid FROM snap_school_people
+WHERE $delta_users AND run_id = $prev_run AND person_sid NOT IN (SELECT * FROM or_named_users)
+  AND school_sid IN (SELECT school_sid FROM snap_schools WHERE run_id = $run_id);
+
 INSERT INTO snap_school_people
 SELECT DISTINCT $run_id, trim(org.id), u.person_sid
 FROM or_users u, unnest(string_split(coalesce(u.org_ids, ''), ',')) AS org(id)
-WHERE u.role IS NOT NULL AND trim(org.id) IN (SELECT school_sid FROM or_schools);
+WHERE u.role IS NOT NULL AND trim(org.id) IN (SELECT school_sid FROM snap_schools WHERE run_id = $run_id);
 
 INSERT INTO snap_classes
 SELECT $run_id, trim(sourcedId), trim(schoolSourcedId), nullif(trim(title), ''),
        nullif(trim(termSourcedIds), ''), nullif(trim(periods), ''), nullif(trim(subjects), ''),
        nullif(trim(split_part(grades, ',', 1)), '')
-FROM src_classes;
+FROM src_classes
+WHERE coalesce(lower(trim(status)), '') <> 'tobedeleted';
+
+INSERT INTO snap_classes
+SELECT $run_id, class_sid, school_sid, name, term, period, subject, grade FROM snap_classes
+WHERE $delta_classes AND run_id = $prev_run AND class_sid NOT IN (SELECT trim(sourcedId) FROM src_classes);
 
 INSERT INTO snap_memberships
 SELECT $run_id, trim(classSourcedId), trim(userSourcedId), lower(trim(role)),
        bool_or(coalesce(lower(trim("primary")), '') = 'true')
 FROM src_enrollments
-WHERE lower(trim(role)) IN ('student', 'teacher')
+WHERE lower(trim(role)) IN ('student', 'teacher') AND coalesce(lower(trim(status)), '') <> 'tobedeleted'
 GROUP BY ALL;
 
--- A student lists their guardians, or a guardian their students: either side links the pair.
+INSERT INTO snap_memberships
+SELECT $run_id, m.class_sid, m.person_sid, m.role, m.is_primary FROM snap_memberships m
+WHERE $delta_enrollments AND m.run_id = $prev_run
+  AND NOT EXISTS (SELECT 1 FROM src_enrollments e
+                  WHERE trim(e.classSourcedId) = m.class_sid AND trim(e.userSourcedId) = m.person_sid)
+  AND m.class_sid IN (SELECT class_sid FROM snap_classes WHERE run_id = $run_id)
+  AND m.person_sid IN (SELECT person_sid FROM snap_people WHERE run_id = $run_id);
+
+-- A student lists their guardians, or a guardian their students: either side links the pair (the
+-- other side may be carried from the previous run in a delta, so roles are read from the snapshot).
 INSERT INTO snap_guardianships
 SELECT $run_id, student_sid, guardian_sid, any_value(relationship), 'guardian' FROM (
-    SELECT s.person_sid AS student_sid, g.person_sid AS guardian_sid, g.source_role AS relationship
+    SELECT s.person_sid AS student_sid, g.person_sid AS guardian_sid, coalesce(gu.source_role, 'guardian') AS relationship
     FROM or_users s, unnest(string_split(coalesce(s.agent_ids, ''), ',')) AS a(id)
-    JOIN or_users g ON g.person_sid = trim(a.id) AND g.role = 'guardian'
+    JOIN snap_people g ON g.run_id = $run_id AND g.person_sid = trim(a.id) AND g.role = 'guardian'
+    LEFT JOIN or_users gu ON gu.person_sid = g.person_sid
     WHERE s.role = 'student'
     UNION ALL
     SELECT s.person_sid, g.person_sid, g.source_role
     FROM or_users g, unnest(string_split(coalesce(g.agent_ids, ''), ',')) AS a(id)
-    JOIN or_users s ON s.person_sid = trim(a.id) AND s.role = 'student'
+    JOIN snap_people s ON s.run_id = $run_id AND s.person_sid = trim(a.id) AND s.role = 'student'
     WHERE g.role = 'guardian'
+    UNION ALL
+    SELECT student_sid, guardian_sid, relationship FROM snap_guardianships
+    WHERE $delta_users AND run_id = $prev_run
+      AND student_sid NOT IN (SELECT * FROM or_named_users) AND guardian_sid NOT IN (SELECT * FROM or_named_users)
+      AND student_sid IN (SELECT person_sid FROM snap_people WHERE run_id = $run_id)
+      AND guardian_sid IN (SELECT person_sid FROM snap_people WHERE run_id = $run_id)
 )
 GROUP BY student_sid, guardian_sid;
 
-DROP TABLE or_schools; DROP TABLE or_users;
+DROP TABLE or_schools; DROP TABLE or_users; DROP TABLE or_named_users;
