@@ -279,3 +279,18 @@ def test_six_guardians_put_the_school_on_hold(conn, tmp_path):
         day2.relationships.append(("SS000", f"X{g}", "Other", "guardian"))
     _, found = prepare(conn, day2, tmp_path, "r2")
     assert [(h.school, h.reason) for h in found] == [("S", "data_configuration")]
+
+
+def test_a_source_school_maps_onto_its_roster_school(conn, tmp_path):
+    cfg = config(schools={"N": {"roster_id": "north-high"}, "S": {}})
+    sync(conn, small_district(), tmp_path, "r1", cfg)
+    assert conn.execute("SELECT DISTINCT school_id FROM accounts ORDER BY 1").fetchall() == [("S",), ("north-high",)]
+    assert conn.execute("SELECT school_id FROM classes WHERE class_sid = 'CN'").fetchone() == ("north-high",)
+
+
+def test_only_the_roles_the_district_selected_get_accounts(conn, tmp_path):
+    cfg = config(accounts={"teachers": True, "students": True, "parents": False})
+    sync(conn, small_district(), tmp_path, "r1", cfg)
+    roles = dict(conn.execute("SELECT role, count(*) FROM accounts GROUP BY role").fetchall())
+    assert roles == {"teacher": 2, "student": 40}
+    assert conn.execute("SELECT count(*) FROM memberships WHERE role = 'parent'").fetchone()[0] == 0
