@@ -47,3 +47,11 @@ def test_district_id_must_match_the_file_name(tmp_path):
     path.rename(tmp_path / "beta.yaml")
     with pytest.raises(ConfigError, match="must match the file name 'beta'"):
         load_district(tmp_path / "beta.yaml")
+
+
+def test_a_typo_inside_the_source_is_named_with_a_guess(tmp_path):
+    path = district_yaml(tmp_path, "clev", source={"kind": "clever", "conn_id": "c", "page_sze": 100})
+    with pytest.raises(
+        ConfigError, match=r"clev\.yaml: field source\.page_sze: unknown field; did you mean 'page_size'"
+    ):
+        load_district(path)

@@ -127,23 +127,31 @@ class DistrictConfig(_Strict):
 def _describe(error: ValidationError, path: Path) -> str:
     lines = []
     for item in error.errors():
-        field = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        loc = item["loc"]
+        if loc[:1] == ("source",) and loc[1:2] in (("sftp",), ("clever",)):
+            loc = loc[:1] + loc[2:]  # the union's tag is not a field the district wrote
+        field = ".".join(str(p) for p in loc) or "(top level)"
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             known = _known_fields(item["loc"][:-1])
-            guess = difflib.get_close_matches(str(item["loc"][-1]), known, n=1)
+            guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
             message = "unknown field" + (f"; did you mean {guess[0]!r}?" if guess else "")
         lines.append(f"{path}: field {field}: {message}")
     return "\n".join(lines)
 
 
 def _known_fields(parent: tuple) -> list[str]:
+    """The field names at an error's location, to guess a misspelling from."""
+    sources: dict[str, type[BaseModel]] = {"sftp": SftpSource, "clever": CleverSource}
     model: type[BaseModel] = DistrictConfig
     for part in parent:
+        if part in sources:  # the tag pydantic puts after `source`
+            model = sources[str(part)]
+            continue
         annotation = model.model_fields[str(part)].annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             model = annotation
-        else:
+        elif part != "source":
             return []
     return list(model.model_fields)
 
