@@ -128,9 +128,10 @@ def personal_data() -> list[str]:
     return found
 
 
-def test_approved_first_sync_fills_the_roster_and_emails_the_admin(stack, capfd):
+def test_approved_first_sync_fills_the_roster_and_emails_the_admin(stack, capfd, caplog):
+    caplog.set_level("INFO")
     dag_run, states, answerer = run_dag("Approve")
-    logs = "".join(capfd.readouterr())
+    logs = "".join(capfd.readouterr()) + caplog.text
     assert "apply_diff" in logs and "applied:" in logs  # the task logs were captured
     leaked = [value for value in personal_data() if value in logs]
     assert leaked == [], f"personal data in task logs: {leaked[:5]}"
