@@ -294,3 +294,13 @@ def test_only_the_roles_the_district_selected_get_accounts(conn, tmp_path):
     roles = dict(conn.execute("SELECT role, count(*) FROM accounts GROUP BY role").fetchall())
     assert roles == {"teacher": 2, "student": 40}
     assert conn.execute("SELECT count(*) FROM memberships WHERE role = 'parent'").fetchone()[0] == 0
+
+
+def test_updates_above_the_share_hold_the_school(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    day2 = small_district()
+    renamed = ("SS", "PS")  # every student and parent of school S: 40 of its 41 accounts
+    day2.users = [(*u[:3], u[3] + "-new", *u[4:]) if u[0].startswith(renamed) else u for u in day2.users]
+    _, found = prepare(conn, day2, tmp_path, "r2")
+    assert [(h.school, h.reason) for h in found] == [("S", "data_updates")]
+    assert found[0].detail == "40 of 41 accounts would be updated (97.6%, limit 75%)"
