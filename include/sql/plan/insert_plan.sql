@@ -116,25 +116,26 @@ WHERE NOT $suppress_removals AND r.status <> 'archived'
   AND NOT EXISTS (SELECT 1 FROM wanted_classes w WHERE w.class_sid = r.class_sid);
 
 -- Memberships: teachers own their classes; students join theirs; each student's guardians join
--- every class of that student as parents. One role per person and class: owner, then student, then parent.
+-- every class of that student as parents. One role per person and class: owner, then student, then
+-- parent (a pair is grouped once; parents are deduplicated, then dropped where the pair is direct).
 CREATE OR REPLACE TEMP TABLE wanted_memberships AS
 WITH direct AS (
-    SELECT class_sid, person_sid, CASE role WHEN 'teacher' THEN 'owner' ELSE 'student' END AS role
+    SELECT class_sid, person_sid, min(CASE role WHEN 'teacher' THEN 1 ELSE 2 END) AS rank
     FROM snap_memberships WHERE run_id = $run_id
+    GROUP BY class_sid, person_sid
 ), parents AS (
-    SELECT d.class_sid, g.guardian_sid AS person_sid, 'parent' AS role
+    SELECT DISTINCT d.class_sid, g.guardian_sid AS person_sid
     FROM direct d JOIN snap_guardianships g ON g.run_id = $run_id AND g.student_sid = d.person_sid
-    WHERE d.role = 'student'
+    WHERE d.rank = 2
 ), every_membership AS (
-    SELECT * FROM direct UNION ALL SELECT * FROM parents
+    SELECT class_sid, person_sid, CASE rank WHEN 1 THEN 'owner' ELSE 'student' END AS role FROM direct
+    UNION ALL
+    SELECT p.class_sid, p.person_sid, 'parent' FROM parents p ANTI JOIN direct d USING (class_sid, person_sid)
 )
-SELECT e.class_sid, e.person_sid, wc.school_id,
-       min_by(e.role, CASE e.role WHEN 'owner' THEN 1 WHEN 'student' THEN 2 ELSE 3 END) AS role,
-       bool_or(wp.has_error) AS has_error
+SELECT e.class_sid, e.person_sid, wc.school_id, e.role, wp.has_error
 FROM every_membership e
 JOIN wanted_classes wc USING (class_sid)
-JOIN wanted_people wp USING (person_sid)
-GROUP BY e.class_sid, e.person_sid, wc.school_id;
+JOIN wanted_people wp USING (person_sid);
 
 CREATE OR REPLACE TEMP TABLE roster_memberships AS
 SELECT m.class_id, m.account_id, c.class_sid, a.person_sid, c.school_id, m.role, m.status
