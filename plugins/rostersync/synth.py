@@ -158,53 +158,44 @@ def write_remind_csv_v2(district: District, folder: Path) -> Path:
     """Write the district as a Remind CSV 2.0 upload (six files) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
 
-    def writer(name: str, header: list[str]):
-        handle = (folder / name).open("w", newline="", encoding="utf-8")
-        out = csv.writer(handle, lineterminator="\n")
-        out.writerow(header)
-        return handle, out
+    def writer(name: str):
+        return _writer(folder, name, _columns("remind_csv_v2", name))
 
-    h, w = writer("schools.csv", ["school_id", "school_name"])
+    h, w = writer("schools.csv")
     w.writerows(district.schools)
     h.close()
     roles = {"guardian": "parent"}
-    h, w = writer(
-        "users.csv",
-        [
-            "user_id",
-            "role",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "date_of_birth",
-            "grade",
-            "student_number",
-        ],
-    )
+    h, w = writer("users.csv")
     for row in district.people.values():
         w.writerow([row[0], roles.get(row[1], row[1]), *row[2:9]])
     h.close()
-    h, w = writer("school_enrollments.csv", ["school_id", "user_id"])
+    h, w = writer("school_enrollments.csv")
     for row in district.people.values():
         if row[1] != "guardian":
             w.writerow([row[9], row[0]])
     h.close()
-    h, w = writer("classes.csv", ["class_id", "school_id", "class_name", "term", "period"])
+    h, w = writer("classes.csv")
     for sid, (school, name, term, period) in district.classes.items():
         w.writerow([sid, school, name, term, period])
     h.close()
-    h, w = writer("class_enrollments.csv", ["class_id", "user_id", "role", "primary"])
+    h, w = writer("class_enrollments.csv")
     for class_sid, person, role in sorted(district.memberships):
         w.writerow([class_sid, person, role, "true" if role == "teacher" else "false"])
     h.close()
-    h, w = writer("relationships.csv", ["student_id", "parent_id", "relationship", "contact_type"])
+    h, w = writer("relationships.csv")
     w.writerows(sorted(district.guardianships))
     h.close()
     return folder
 
 
-def _writer(folder: Path, name: str, header: list[str]):
+def _columns(fmt_name: str, file_name: str) -> tuple[str, ...]:
+    """A file's header, from the format's own spec: the generator writes exactly what the check expects."""
+    from rostersync.formats import get_format
+
+    return get_format(fmt_name).file(file_name).columns
+
+
+def _writer(folder: Path, name: str, header: tuple[str, ...] | list[str]):
     handle = (folder / name).open("w", newline="", encoding="utf-8")
     out = csv.writer(handle, lineterminator="\n")
     out.writerow(header)
@@ -214,10 +205,10 @@ def _writer(folder: Path, name: str, header: list[str]):
 def write_remind_csv_v1(district: District, folder: Path) -> Path:
     """Remind CSV 1.0: students.csv has one row per student-guardian pair; guardians have no ids."""
     folder.mkdir(parents=True, exist_ok=True)
-    h, w = _writer(folder, "schools.csv", ["school_id", "school_name"])
+    h, w = _writer(folder, "schools.csv", _columns("remind_csv_v1", "schools.csv"))
     w.writerows(district.schools)
     h.close()
-    h, w = _writer(folder, "teachers.csv", ["teacher_id", "school_id", "first_name", "last_name", "email", "phone"])
+    h, w = _writer(folder, "teachers.csv", _columns("remind_csv_v1", "teachers.csv"))
     for row in district.people.values():
         if row[1] == "teacher":
             w.writerow([row[0], row[9], row[2], row[3], row[4], row[5]])
@@ -227,25 +218,7 @@ def write_remind_csv_v1(district: District, folder: Path) -> Path:
     for student, guardian, rel, _kind in sorted(district.guardianships):
         guardians_of.setdefault(student, []).append(guardian)
         relationship[(student, guardian)] = rel
-    h, w = _writer(
-        folder,
-        "students.csv",
-        [
-            "student_id",
-            "school_id",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "date_of_birth",
-            "grade",
-            "guardian_first_name",
-            "guardian_last_name",
-            "guardian_email",
-            "guardian_phone",
-            "guardian_relationship",
-        ],
-    )
+    h, w = _writer(folder, "students.csv", _columns("remind_csv_v1", "students.csv"))
     for row in district.people.values():
         if row[1] != "student":
             continue
@@ -258,11 +231,11 @@ def write_remind_csv_v1(district: District, folder: Path) -> Path:
             w.writerow([*fields, g[2], g[3], g[4], g[5], relationship[(row[0], gid)]])
     h.close()
     teacher_of = {c: p for c, p, role in district.memberships if role == "teacher"}
-    h, w = _writer(folder, "classes.csv", ["class_id", "school_id", "class_name", "teacher_id"])
+    h, w = _writer(folder, "classes.csv", _columns("remind_csv_v1", "classes.csv"))
     for sid, (school, name, _term, _period) in district.classes.items():
         w.writerow([sid, school, name, teacher_of.get(sid, "")])
     h.close()
-    h, w = _writer(folder, "enrollments.csv", ["class_id", "student_id"])
+    h, w = _writer(folder, "enrollments.csv", _columns("remind_csv_v1", "enrollments.csv"))
     w.writerows(sorted((c, p) for c, p, role in district.memberships if role == "student"))
     h.close()
     return folder
@@ -270,75 +243,26 @@ def write_remind_csv_v1(district: District, folder: Path) -> Path:
 
 def _write_oneroster(district: District, folder: Path, version: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    fmt_name = "oneroster_v1_1" if version == "1.1" else "oneroster_v1_2"
     session = "session-2026"
     files = ["academicSessions", "orgs", "courses", "classes", "users", "enrollments", "demographics"]
     if version == "1.2":
         files.append("roles")
-    h, w = _writer(folder, "manifest.csv", ["propertyName", "value"])
+    h, w = _writer(folder, "manifest.csv", _columns(fmt_name, "manifest.csv"))
     w.writerows([("manifest.version", "1.0"), ("oneroster.version", version)])
     w.writerows((f"file.{name}", "bulk") for name in files)
     h.close()
-    h, w = _writer(
-        folder,
-        "academicSessions.csv",
-        [
-            "sourcedId",
-            "status",
-            "dateLastModified",
-            "title",
-            "type",
-            "startDate",
-            "endDate",
-            "parentSourcedId",
-            "schoolYear",
-        ],
-    )
+    h, w = _writer(folder, "academicSessions.csv", _columns(fmt_name, "academicSessions.csv"))
     w.writerow([session, "", "", "2026-2027", "schoolYear", "2026-08-17", "2027-06-01", "", "2027"])
     h.close()
-    h, w = _writer(
-        folder, "orgs.csv", ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"]
-    )
+    h, w = _writer(folder, "orgs.csv", _columns(fmt_name, "orgs.csv"))
     w.writerow(["district-1", "", "", "Synthetic District", "district", "", ""])
     w.writerows([sid, "", "", name, "school", "", "district-1"] for sid, name in district.schools)
     h.close()
-    h, w = _writer(
-        folder,
-        "courses.csv",
-        [
-            "sourcedId",
-            "status",
-            "dateLastModified",
-            "schoolYearSourcedId",
-            "title",
-            "courseCode",
-            "grades",
-            "orgSourcedId",
-            "subjects",
-            "subjectCodes",
-        ],
-    )
+    h, w = _writer(folder, "courses.csv", _columns(fmt_name, "courses.csv"))
     w.writerow(["course-1", "", "", session, "All subjects", "ALL", "", "district-1", "", ""])
     h.close()
-    h, w = _writer(
-        folder,
-        "classes.csv",
-        [
-            "sourcedId",
-            "status",
-            "dateLastModified",
-            "title",
-            "grades",
-            "courseSourcedId",
-            "classCode",
-            "classType",
-            "location",
-            "schoolSourcedId",
-            "termSourcedIds",
-            "subjects",
-            "subjectCodes",
-            "periods",
-        ],
-    )
+    h, w = _writer(folder, "classes.csv", _columns(fmt_name, "classes.csv"))
     for sid, (school, name, term, period) in district.classes.items():
         w.writerow([sid, "", "", name, "", "course-1", sid, "scheduled", "", school, term, "", "", period])
     h.close()
@@ -346,38 +270,7 @@ def _write_oneroster(district: District, folder: Path, version: str) -> Path:
     for student, guardian, _rel, _kind in sorted(district.guardianships):
         agents.setdefault(student, []).append(guardian)
     roles = {"guardian": "guardian"}
-    common = ["sourcedId", "status", "dateLastModified", "enabledUser"]
-    person = [
-        "username",
-        "userIds",
-        "givenName",
-        "familyName",
-        "middleName",
-        "identifier",
-        "email",
-        "sms",
-        "phone",
-        "agentSourcedIds",
-        "grades",
-        "password",
-    ]
-    if version == "1.1":
-        h, w = _writer(folder, "users.csv", [*common, "orgSourcedIds", "role", *person])
-    else:
-        h, w = _writer(
-            folder,
-            "users.csv",
-            [
-                *common,
-                *person,
-                "userMasterIdentifier",
-                "preferredGivenName",
-                "preferredMiddleName",
-                "preferredFamilyName",
-                "primaryOrgSourcedId",
-                "pronouns",
-            ],
-        )
+    h, w = _writer(folder, "users.csv", _columns(fmt_name, "users.csv"))
     for sid, role, given, family, email, phone, _birth, grade, number, school in district.people.values():
         org = "" if role == "guardian" else school
         details = [
@@ -400,22 +293,7 @@ def _write_oneroster(district: District, folder: Path, version: str) -> Path:
             w.writerow([sid, "", "", "true", *details, "", "", "", "", org, ""])
     h.close()
     if version == "1.2":
-        h, w = _writer(
-            folder,
-            "roles.csv",
-            [
-                "sourcedId",
-                "status",
-                "dateLastModified",
-                "userSourcedId",
-                "roleType",
-                "role",
-                "beginDate",
-                "endDate",
-                "orgSourcedId",
-                "userProfileSourcedId",
-            ],
-        )
+        h, w = _writer(folder, "roles.csv", _columns(fmt_name, "roles.csv"))
         for sid, role, *_rest, school in district.people.values():
             w.writerow(
                 [
@@ -432,29 +310,14 @@ def _write_oneroster(district: District, folder: Path, version: str) -> Path:
                 ]
             )
         h.close()
-    h, w = _writer(
-        folder,
-        "enrollments.csv",
-        [
-            "sourcedId",
-            "status",
-            "dateLastModified",
-            "classSourcedId",
-            "schoolSourcedId",
-            "userSourcedId",
-            "role",
-            "primary",
-            "beginDate",
-            "endDate",
-        ],
-    )
+    h, w = _writer(folder, "enrollments.csv", _columns(fmt_name, "enrollments.csv"))
     for n, (class_sid, person_sid, role) in enumerate(sorted(district.memberships)):
         school = district.classes[class_sid][0]
         w.writerow(
             [f"e{n}", "", "", class_sid, school, person_sid, role, "true" if role == "teacher" else "false", "", ""]
         )
     h.close()
-    h, w = _writer(folder, "demographics.csv", ["sourcedId", "status", "dateLastModified", "birthDate", "sex"])
+    h, w = _writer(folder, "demographics.csv", _columns(fmt_name, "demographics.csv"))
     w.writerows([row[0], "", "", row[6], ""] for row in district.people.values() if row[6])
     h.close()
     return folder

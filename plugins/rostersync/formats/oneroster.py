@@ -96,6 +96,22 @@ def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec,
     )
 
 
+PERSON = (
+    "username",
+    "userIds",
+    "givenName",
+    "familyName",
+    "middleName",
+    "identifier",
+    "email",
+    "sms",
+    "phone",
+    "agentSourcedIds",
+    "grades",
+    "password",
+)
+"""The person columns users.csv has in both versions."""
+
 USERS_1_1 = FileSpec(
     "users.csv",
     (
@@ -103,18 +119,7 @@ USERS_1_1 = FileSpec(
         "enabledUser",
         "orgSourcedIds",
         "role",
-        "username",
-        "userIds",
-        "givenName",
-        "familyName",
-        "middleName",
-        "identifier",
-        "email",
-        "sms",
-        "phone",
-        "agentSourcedIds",
-        "grades",
-        "password",
+        *PERSON,
     ),
     id_columns=("sourcedId", "role"),
     unique_key=("sourcedId",),
@@ -130,18 +135,7 @@ USERS_1_2 = FileSpec(
     (
         *COMMON,
         "enabledUser",
-        "username",
-        "userIds",
-        "givenName",
-        "familyName",
-        "middleName",
-        "identifier",
-        "email",
-        "sms",
-        "phone",
-        "agentSourcedIds",
-        "grades",
-        "password",
+        *PERSON,
         "userMasterIdentifier",
         "preferredGivenName",
         "preferredMiddleName",
