@@ -37,7 +37,7 @@ def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id
         for obj in fmt.json_objects:
             pages = [str(p) for p in read_pages(folder, obj)]
             if pages:
-                conn.execute(store.sql(f"{fmt.normalize_sql}/load_pages").format(table=f"src_{obj}"), {"files": pages})
+                conn.execute(store.sql(fmt.load_pages_sql).format(table=f"src_{obj}"), {"files": pages})
             else:
                 conn.execute(f"CREATE OR REPLACE TEMP TABLE src_{obj} AS SELECT NULL::JSON AS rec WHERE false")
         for spec in fmt.files:
@@ -53,9 +53,9 @@ def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id
                 columns = ", ".join(f'NULL::VARCHAR AS "{c}"' for c in spec.columns)
                 conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} WHERE false")
         store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
-        store.execute(
-            conn, f"{fmt.normalize_sql}/insert_snapshot", {"run_id": run_id, **_delta_params(conn, fmt, folder)}
-        )
+        params = {"run_id": run_id, **_delta_params(conn, fmt, folder)}
+        for name in fmt.normalize_sql:
+            store.execute(conn, name, params)
         for name in [Path(spec.name).stem for spec in fmt.files] + list(fmt.json_objects):
             conn.execute(f"DROP TABLE IF EXISTS src_{name}")
         conn.execute("COMMIT")

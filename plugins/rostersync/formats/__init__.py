@@ -29,12 +29,14 @@ class Format:
     name: str
     title: str
     files: tuple[FileSpec, ...]
-    normalize_sql: str
-    """Folder under include/sql/ whose insert_snapshot.sql fills the snapshot tables from src_<file> tables."""
+    normalize_sql: tuple[str, ...]
+    """SQL files under include/sql/, run in order, that fill the snapshot tables from the src_<file> tables."""
     manifest_version: str | None = None
     """OneRoster: the `oneroster.version` manifest.csv must declare; its `file.*` rows must match the upload."""
     json_objects: tuple[str, ...] = ()
     """Clever: the API objects whose saved pages make the snapshot (the format has no CSV files)."""
+    load_pages_sql: str = ""
+    """Clever: the SQL that reads one object's pages into its src_<object> table."""
 
     def file(self, name: str) -> FileSpec:
         return next(f for f in self.files if f.name == name)

@@ -7,6 +7,7 @@ FORMAT = Format(
     name="clever",
     title="Clever Data API v3",
     files=(),
-    normalize_sql="normalize/clever",
+    normalize_sql=("normalize/clever/insert_snapshot",),
+    load_pages_sql="normalize/clever/load_pages",
     json_objects=("schools", "users", "sections"),
 )

@@ -160,7 +160,7 @@ ONEROSTER_1_1 = Format(
     name="oneroster_v1_1",
     title="OneRoster 1.1 CSV",
     files=_files(USERS_1_1),
-    normalize_sql="normalize/oneroster_v1_1",
+    normalize_sql=("normalize/oneroster_v1_1/create_users", "normalize/oneroster/insert_snapshot"),
     manifest_version="1.1",
 )
 
@@ -168,6 +168,6 @@ ONEROSTER_1_2 = Format(
     name="oneroster_v1_2",
     title="OneRoster 1.2 CSV",
     files=_files(USERS_1_2, (ROLES_1_2,)),
-    normalize_sql="normalize/oneroster_v1_2",
+    normalize_sql=("normalize/oneroster_v1_2/create_users", "normalize/oneroster/insert_snapshot"),
     manifest_version="1.2",
 )

@@ -9,7 +9,7 @@ from rostersync.formats import FileSpec, Format
 FORMAT = Format(
     name="remind_csv_v1",
     title="Remind CSV 1.0",
-    normalize_sql="normalize/remind_csv_v1",
+    normalize_sql=("normalize/remind_csv_v1/insert_snapshot",),
     files=(
         FileSpec("schools.csv", ("school_id", "school_name"), id_columns=("school_id",), unique_key=("school_id",)),
         FileSpec(

@@ -5,7 +5,7 @@ from rostersync.formats import FileSpec, Format
 FORMAT = Format(
     name="remind_csv_v2",
     title="Remind CSV 2.0",
-    normalize_sql="normalize/remind_csv_v2",
+    normalize_sql=("normalize/remind_csv_v2/insert_snapshot",),
     files=(
         FileSpec(
             "schools.csv",

@@ -1,5 +1,5 @@
--- OneRoster 1.2 bulk source tables (src_*) into the canonical snapshot. As 1.1, except that a user's
--- role and organisations come from roles.csv (the primary role wins) rather than from users.csv.
+-- OneRoster 1.1 and 1.2 source tables (src_*) into the canonical snapshot, after the version's
+-- create_users.sql made or_users, or_named_users and or_people_delta.
 -- Only orgs of type school are schools; disabled users (enabledUser false) are left out; an
 -- enrollment repeated per term is one membership; agentSourcedIds link students and guardians.
 CREATE OR REPLACE TEMP TABLE or_schools AS
@@ -13,47 +13,21 @@ INSERT INTO snap_schools
 SELECT $run_id, school_sid, name FROM snap_schools
 WHERE $delta_orgs AND run_id = $prev_run AND school_sid NOT IN (SELECT trim(sourcedId) FROM src_orgs);
 
-CREATE OR REPLACE TEMP TABLE or_roles AS
-SELECT trim(userSourcedId) AS person_sid, lower(trim(role)) AS source_role,
-       coalesce(lower(trim(roleType)), '') = 'primary' AS is_primary, trim(orgSourcedId) AS org_id
-FROM src_roles
-WHERE coalesce(lower(trim(status)), '') <> 'tobedeleted';
-
-CREATE OR REPLACE TEMP TABLE or_users AS
-SELECT trim(u.sourcedId) AS person_sid,
-       CASE r.source_role WHEN 'student' THEN 'student' WHEN 'teacher' THEN 'teacher'
-            WHEN 'parent' THEN 'guardian' WHEN 'guardian' THEN 'guardian' WHEN 'relative' THEN 'guardian'
-            WHEN 'districtadministrator' THEN 'admin' WHEN 'siteadministrator' THEN 'admin'
-            WHEN 'principal' THEN 'admin' END AS role,
-       r.source_role,
-       nullif(trim(u.givenName), '') AS given_name, nullif(trim(u.familyName), '') AS family_name,
-       nullif(lower(trim(u.email)), '') AS email, coalesce(nullif(trim(u.sms), ''), nullif(trim(u.phone), '')) AS phone,
-       nullif(trim(split_part(u.grades, ',', 1)), '') AS grade, nullif(trim(u.identifier), '') AS student_number,
-       (SELECT string_agg(o.org_id, ',') FROM or_roles o WHERE o.person_sid = trim(u.sourcedId)) AS org_ids,
-       u.agentSourcedIds AS agent_ids
-FROM src_users u
-LEFT JOIN (
-    SELECT person_sid, first(source_role ORDER BY is_primary DESC, source_role) AS source_role
-    FROM or_roles GROUP BY person_sid
-) r ON r.person_sid = trim(u.sourcedId)
-WHERE coalesce(lower(trim(u.enabledUser)), 'true') <> 'false' AND coalesce(lower(trim(u.status)), '') <> 'tobedeleted';
-
 INSERT INTO snap_people
 SELECT $run_id, u.person_sid, u.role, u.given_name, u.family_name, u.email, u.phone,
        nullif(trim(d.birthDate), ''), u.grade, u.student_number
 FROM or_users u LEFT JOIN src_demographics d ON trim(d.sourcedId) = u.person_sid
 WHERE u.role IS NOT NULL;
 
-CREATE OR REPLACE TEMP TABLE or_named_users AS SELECT trim(sourcedId) FROM src_users UNION SELECT trim(userSourcedId) FROM src_roles;
 
 INSERT INTO snap_people
 SELECT $run_id, person_sid, role, given_name, family_name, email, phone, birth_date, grade, student_number
 FROM snap_people
-WHERE ($delta_users OR $delta_roles) AND run_id = $prev_run AND person_sid NOT IN (SELECT * FROM or_named_users);
+WHERE (SELECT carried FROM or_people_delta) AND run_id = $prev_run AND person_sid NOT IN (SELECT * FROM or_named_users);
 
 INSERT INTO snap_school_people
 SELECT $run_id, school_sid, person_sid FROM snap_school_people
-WHERE ($delta_users OR $delta_roles) AND run_id = $prev_run AND person_sid NOT IN (SELECT * FROM or_named_users)
+WHERE (SELECT carried FROM or_people_delta) AND run_id = $prev_run AND person_sid NOT IN (SELECT * FROM or_named_users)
   AND school_sid IN (SELECT school_sid FROM snap_schools WHERE run_id = $run_id);
 
 INSERT INTO snap_school_people
@@ -103,11 +77,12 @@ SELECT $run_id, student_sid, guardian_sid, any_value(relationship), 'guardian' F
     WHERE g.role = 'guardian'
     UNION ALL
     SELECT student_sid, guardian_sid, relationship FROM snap_guardianships
-    WHERE ($delta_users OR $delta_roles) AND run_id = $prev_run
+    WHERE (SELECT carried FROM or_people_delta) AND run_id = $prev_run
       AND student_sid NOT IN (SELECT * FROM or_named_users) AND guardian_sid NOT IN (SELECT * FROM or_named_users)
       AND student_sid IN (SELECT person_sid FROM snap_people WHERE run_id = $run_id)
       AND guardian_sid IN (SELECT person_sid FROM snap_people WHERE run_id = $run_id)
 )
 GROUP BY student_sid, guardian_sid;
 
-DROP TABLE or_schools; DROP TABLE or_users; DROP TABLE or_named_users; DROP TABLE or_roles;
+DROP TABLE or_schools; DROP TABLE or_users; DROP TABLE or_named_users; DROP TABLE or_people_delta;
+DROP TABLE IF EXISTS or_roles;
