@@ -304,3 +304,12 @@ def test_updates_above_the_share_hold_the_school(conn, tmp_path):
     _, found = prepare(conn, day2, tmp_path, "r2")
     assert [(h.school, h.reason) for h in found] == [("S", "data_updates")]
     assert found[0].detail == "40 of 41 accounts would be updated (97.6%, limit 75%)"
+
+
+def test_an_apply_keeps_only_its_own_snapshot_and_plan(conn, tmp_path):
+    sync(conn, small_district(), tmp_path, "r1")
+    sync(conn, small_district(students_per_school=21), tmp_path, "r2")
+    for table in ("snap_people", "snap_memberships", "plan_accounts", "plan_runs", "record_issues"):
+        runs = {r for (r,) in conn.execute(f"SELECT DISTINCT run_id FROM {table}").fetchall()}
+        assert runs <= {"r2"}, table
+    assert conn.execute("SELECT count(*) FROM change_log WHERE run_id = 'r1'").fetchone()[0] > 0

@@ -119,6 +119,8 @@ def apply_plan(
         run.counts = counts
         run.applied_at = datetime.now(UTC).replace(tzinfo=None)
         save_sync_run(conn, run)
+        if run.status == "applied":
+            store.execute(conn, "apply/delete_old_runs", {"run_id": run_id})
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -79,10 +79,13 @@ def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) ->
         for spec in fmt.files
     }
     last = store.query(conn, "apply/select_last_applied_upload")
-    if any(flags.values()) and not last:
+    based = bool(last) and bool(
+        conn.execute("SELECT 1 FROM snap_people WHERE run_id = ? LIMIT 1", [last[0][0]]).fetchall()
+    )
+    if any(flags.values()) and not based:
         raise DeltaWithoutBase(
-            "this package has delta files, but the district has no applied sync yet to apply them to: "
-            "send a bulk package first (every file.* = bulk in manifest.csv)"
+            "this package has delta files, but the district has no applied snapshot to apply them to (no sync "
+            "yet, or the last one was rolled back): send a bulk package first (every file.* = bulk in manifest.csv)"
         )
     return {"prev_run": last[0][0] if last else "", **flags}
 
