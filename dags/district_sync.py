@@ -96,7 +96,7 @@ def build_dag(config: DistrictConfig) -> DAG:
 
         @task(doc_md="Compute the plan and the holds per school.")
         def detect_holds() -> dict:
-            return tasks.detect_holds(config, run_id())
+            return tasks.detect_holds(config, run_id(), smtp_settings(config.smtp_conn_id))
 
         approve = RosterApprovalOperator(
             task_id="approve",

@@ -147,7 +147,10 @@ def test_approved_first_sync_fills_the_roster_and_emails_the_admin(stack, capfd,
     run = conn.execute("SELECT status, gate_answer, approved_by FROM sync_runs").fetchall()
     conn.close()
     assert run == [("applied", "Approve", "approver")]
-    [mail] = stack["smtp"].messages
+    hold, mail = stack["smtp"].messages
+    assert "2 school(s) on hold" in hold["Subject"]  # the first sync holds both schools for review
+    [attachment] = list(hold.iter_attachments())
+    assert attachment.get_filename() == "destructive_changes.csv"
     assert mail["To"] == "admin@testville.example.org"
     assert "roster sync applied" in mail["Subject"]
     text = mail.get_body(preferencelist=("plain",)).get_content()
@@ -158,7 +161,7 @@ def test_approved_first_sync_fills_the_roster_and_emails_the_admin(stack, capfd,
     assert second.state == "success"
     assert states["land_files"] == "skipped" and states["apply_diff"] == "skipped", states
     assert roster_rows(stack["data"]) == roster
-    assert len(stack["smtp"].messages) == 1
+    assert len(stack["smtp"].messages) == 2  # no new data: no email
 
 
 def test_rejected_first_sync_leaves_the_roster_unchanged(stack):
@@ -170,8 +173,8 @@ def test_rejected_first_sync_leaves_the_roster_unchanged(stack):
     dag_run, states, _ = run_dag("Reject")
     assert dag_run.state == "success", states
     assert roster_rows(stack["data"]) == before
-    [mail] = stack["smtp"].messages
-    assert "rejected" in mail["Subject"]
+    hold, mail = stack["smtp"].messages
+    assert "on hold" in hold["Subject"] and "rejected" in mail["Subject"]
 
 
 def test_a_changed_upload_applies_without_waiting_when_nothing_is_held(stack):

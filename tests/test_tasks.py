@@ -26,15 +26,20 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
         tasks.format_check(config, "r1", smtp)
         counts = tasks.normalize(config, "r1")
         tasks.expectations(config, "r1")
-        held = tasks.detect_holds(config, "r1")
+        held = tasks.detect_holds(config, "r1", smtp)
         assert [h["reason"] for h in held["holds"]] == ["initial_sync"]
         tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", None)
         applied = tasks.apply_diff(config, "r1", None)
         sent = tasks.notify_admins(config, "r1", smtp)
         deadline = time.time() + 5
-        while not sink.messages and time.time() < deadline:
+        while len(sink.messages) < 2 and time.time() < deadline:
             time.sleep(0.05)
     assert counts["students"] == 120 and applied["counts"]["accounts"]["create"] > 120
-    assert sent == {"status": "applied", "recipients": 1} and len(sink.messages) == 1
+    assert sent == {"status": "applied", "recipients": 1}
+    hold, summary = sink.messages
+    assert "on hold" in hold["Subject"] and "destructive_changes.csv" in hold.get_body(("plain",)).get_content()
+    assert "roster sync applied" in summary["Subject"]
+    page = (tmp_path / "data" / "reports" / "tasks" / "r1" / "summary.html").read_text()
+    assert "<td>accounts</td>" in page and "Connected" in page
     with store.connect("tasks") as conn:
         assert apply.last_applied_upload(conn) == ("r1", landed.upload_sha256)

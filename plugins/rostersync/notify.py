@@ -77,6 +77,11 @@ def render(template: str, to: list[str], attachments: tuple[Path, ...] = (), **c
     )
 
 
+def render_page(template: str, **context: Any) -> str:
+    """A whole page (a report), not an email."""
+    return _env.get_template(template).render(**context)
+
+
 def send(settings: SmtpSettings, email: Email) -> None:
     message = EmailMessage()
     message["Subject"] = email.subject

@@ -32,6 +32,15 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
     return path
 
 
+def write_html(path: Path, template: str, **context: object) -> Path:
+    """A report page from include/templates (HTML-escaped)."""
+    from rostersync.notify import render_page
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_page(template, **context), encoding="utf-8")
+    return path
+
+
 def write_format_errors(report: FormatReport, folder: Path) -> Path:
     return write_csv(
         folder / "format_errors.csv",

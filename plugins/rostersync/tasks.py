@@ -124,7 +124,9 @@ def _manifest(config: DistrictConfig, run_id: str) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def detect_holds(config: DistrictConfig, run_id: str) -> dict:
+def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings | None = None) -> dict:
+    """The plan and its holds; when a school's changes wait for review, the admins are told, with the
+    destructive-changes CSV attached."""
     uploaded_at = _manifest(config, run_id).get("uploaded_at")
     age = (time.time() - uploaded_at) / 86400 if uploaded_at else None
     with store.connect(config.district_id) as conn:
@@ -136,6 +138,22 @@ def detect_holds(config: DistrictConfig, run_id: str) -> dict:
             found = holds.detect_holds(conn, config, run_id)
         reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id))
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
+    waiting = [h for h in found if h.reason not in gate.NOTHING_TO_RELEASE]
+    if waiting and smtp is not None:
+        csv_path = store.reports_dir(config.district_id, run_id) / "destructive_changes.csv"
+        notify.send(
+            smtp,
+            notify.render(
+                "hold_placed",
+                config.admin_emails,
+                (csv_path,),
+                district=config.name,
+                district_id=config.district_id,
+                run_id=run_id,
+                holds=waiting,
+            ),
+        )
+        log.info("emailed the hold to %d admin address(es)", len(config.admin_emails))
     if summary.removals_suppressed:
         log.warning("the upload is %.0f days old: removals suppressed", summary.upload_age_days)
     return {
@@ -188,7 +206,8 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
         errors, alerts = quality.split_by_severity(quality.record_issue_counts(conn, run_id))
         not_synced = plan.school_map(conn, run_id)
         summary = plan.plan_summary(conn, run_id) if run is not None else None
-        state = dict(conn.execute("SELECT school_id, state FROM school_state").fetchall())
+        states = store.query(conn, "apply/select_school_states")
+        state = {school: value for school, value, _reasons in states}
     if run is None or run.applied_at is None or summary is None:
         return None  # every task before was skipped: the upload was the one already applied
     common: dict[str, Any] = {
@@ -217,6 +236,20 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
             alerts=alerts,
             **common,
         )
+    folder = store.reports_dir(config.district_id, run_id)
+    catalogue = quality.RECORD_CATALOGUE
+    summary_page = reports.write_html(
+        folder / "summary.html",
+        "run_summary.html.j2",
+        counts=run.counts,
+        status=run.status,
+        school_states=states,
+        issues={
+            code: {"severity": catalogue[code].severity, "message": catalogue[code].message, "count": n}
+            for code, n in sorted({**errors, **alerts}.items())
+        },
+        **common,
+    )
     notify.send(smtp, email)
-    log.info("emailed %d admin address(es): %s", len(email.to), run.status)
+    log.info("emailed %d admin address(es): %s; summary page %s", len(email.to), run.status, summary_page)
     return {"status": run.status, "recipients": len(email.to)}
