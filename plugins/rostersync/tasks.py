@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rostersync import apply, clever, gate, holds, landing, notify, plan, quality, reports, snapshot, store
@@ -18,6 +19,30 @@ from rostersync.format_check import FormatCheckFailed, check_folder
 from rostersync.formats import get_format
 
 log = logging.getLogger(__name__)
+
+
+def _email_admins(
+    smtp: notify.SmtpSettings,
+    config: DistrictConfig,
+    run_id: str,
+    template: str,
+    attachments: tuple[Path, ...] = (),
+    **context: Any,
+) -> None:
+    """One email from include/templates to the district's admins; every template knows the district."""
+    notify.send(
+        smtp,
+        notify.render(
+            template,
+            config.admin_emails,
+            attachments,
+            district=config.name,
+            district_id=config.district_id,
+            run_id=run_id,
+            reports_dir=str(store.reports_dir(config.district_id, run_id)),
+            **context,
+        ),
+    )
 
 
 def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing.LandingResult:
@@ -81,19 +106,15 @@ def format_check(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
         return {"rows": report.rows}
     csv_path = reports.write_format_errors(report, store.reports_dir(config.district_id, run_id))
     if smtp is not None:
-        notify.send(
+        _email_admins(
             smtp,
-            notify.render(
-                "format_errors",
-                config.admin_emails,
-                (csv_path,),
-                district=config.name,
-                district_id=config.district_id,
-                run_id=run_id,
-                format_title=fmt.title,
-                errors=[e.as_dict() for e in report.errors[:100]],
-                error_count=report.error_count,
-            ),
+            config,
+            run_id,
+            "format_errors",
+            (csv_path,),
+            format_title=fmt.title,
+            errors=[e.as_dict() for e in report.errors[:100]],
+            error_count=report.error_count,
         )
     raise FormatCheckFailed(report)
 
@@ -141,18 +162,7 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
     waiting = [h for h in found if h.reason not in gate.NOTHING_TO_RELEASE]
     if waiting and smtp is not None:
         csv_path = store.reports_dir(config.district_id, run_id) / "destructive_changes.csv"
-        notify.send(
-            smtp,
-            notify.render(
-                "hold_placed",
-                config.admin_emails,
-                (csv_path,),
-                district=config.name,
-                district_id=config.district_id,
-                run_id=run_id,
-                holds=waiting,
-            ),
-        )
+        _email_admins(smtp, config, run_id, "hold_placed", (csv_path,), holds=waiting)
         log.info("emailed the hold to %d admin address(es)", len(config.admin_emails))
     if summary.removals_suppressed:
         log.warning("the upload is %.0f days old: removals suppressed", summary.upload_age_days)
@@ -210,37 +220,33 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
         state = {school: value for school, value, _reasons in states}
     if run is None or run.applied_at is None or summary is None:
         return None  # every task before was skipped: the upload was the one already applied
-    common: dict[str, Any] = {
-        "district": config.name,
-        "district_id": config.district_id,
-        "run_id": run_id,
-        "approved_by": run.approved_by,
-        "approved_at": run.approved_at,
-        "reports_dir": str(store.reports_dir(config.district_id, run_id)),
-    }
+    answered: dict[str, Any] = {"approved_by": run.approved_by, "approved_at": run.approved_at}
+    context: dict[str, Any]
     if any(h.reason == "disconnected" for h in run_holds):
-        email = notify.render("clever_disconnected", config.admin_emails, **common)
+        template, context = "clever_disconnected", {}
     elif run.status == "rejected":
-        email = notify.render("sync_rejected", config.admin_emails, holds=run_holds, **common)
+        template, context = "sync_rejected", {"holds": run_holds}
     else:
-        email = notify.render(
+        template, context = (
             "sync_completed",
-            config.admin_emails,
-            counts=run.counts,
-            held_schools=sorted(s for s, v in state.items() if v == "On hold"),
-            school_states=dict(sorted(state.items())),
-            not_synced=not_synced,
-            removals_suppressed=summary.removals_suppressed,
-            upload_age_days=summary.upload_age_days,
-            errors=errors,
-            alerts=alerts,
-            **common,
+            {
+                "counts": run.counts,
+                "held_schools": sorted(s for s, v in state.items() if v == "On hold"),
+                "school_states": dict(sorted(state.items())),
+                "not_synced": not_synced,
+                "removals_suppressed": summary.removals_suppressed,
+                "upload_age_days": summary.upload_age_days,
+                "errors": errors,
+                "alerts": alerts,
+            },
         )
-    folder = store.reports_dir(config.district_id, run_id)
     catalogue = quality.RECORD_CATALOGUE
-    summary_page = reports.write_html(
-        folder / "summary.html",
+    page = reports.write_html(
+        store.reports_dir(config.district_id, run_id) / "summary.html",
         "run_summary.html.j2",
+        district=config.name,
+        district_id=config.district_id,
+        run_id=run_id,
         counts=run.counts,
         status=run.status,
         school_states=states,
@@ -248,8 +254,8 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
             code: {"severity": catalogue[code].severity, "message": catalogue[code].message, "count": n}
             for code, n in sorted({**errors, **alerts}.items())
         },
-        **common,
+        **answered,
     )
-    notify.send(smtp, email)
-    log.info("emailed %d admin address(es): %s; summary page %s", len(email.to), run.status, summary_page)
-    return {"status": run.status, "recipients": len(email.to)}
+    _email_admins(smtp, config, run_id, template, **answered, **context)
+    log.info("emailed %d admin address(es): %s; summary page %s", len(config.admin_emails), run.status, page)
+    return {"status": run.status, "recipients": len(config.admin_emails)}
