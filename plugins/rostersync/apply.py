@@ -155,11 +155,7 @@ def rollback_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> str:
     conn.execute("BEGIN TRANSACTION")
     try:
         version = store.roster_version(conn)
-        for statement in store.split_statements(text):
-            conn.execute(
-                statement,
-                {k: v for k, v in {"run_id": run_id, "rollback_id": rollback_id}.items() if f"${k}" in statement},
-            )
+        store.execute_text(conn, text, {"run_id": run_id, "rollback_id": rollback_id})
         save_sync_run(
             conn,
             SyncRun(

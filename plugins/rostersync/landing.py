@@ -78,10 +78,8 @@ def land_upload(
     now: float | None = None,
 ) -> LandingResult:
     """Land the upload, or say which files are still being written (`waiting_on`)."""
-    manifest_path = dest / MANIFEST
-    if manifest_path.exists():  # this run already landed: never pull twice
-        result = LandingResult(**json.loads(manifest_path.read_text()))
-    else:
+    result = _landed(dest)
+    if result is None:
         listing = {
             a.filename: a
             for a in remote.list_directory_with_attr(remote_path)
@@ -102,7 +100,32 @@ def land_upload(
         if settling:
             return LandingResult(folder=str(dest), waiting_on=settling)
         result = _copy(remote, remote_path, wanted, listing, dest, max(listing[n].st_mtime or 0 for n in wanted))
-    if last_applied and last_applied[1] == result.upload_sha256:
+    return _compare(result, last_applied)
+
+
+def _landed(dest: Path) -> LandingResult | None:
+    """The run's landing, if it already happened: a rerun reads it and never pulls twice."""
+    manifest = dest / MANIFEST
+    return LandingResult(**json.loads(manifest.read_text())) if manifest.exists() else None
+
+
+def _partial(dest: Path) -> Path:
+    """An empty folder beside `dest` to land into (what a killed attempt left there is dropped)."""
+    partial = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    return partial
+
+
+def _publish(partial: Path, dest: Path, result: LandingResult) -> LandingResult:
+    (partial / MANIFEST).write_text(json.dumps(result.as_dict(), indent=1))
+    partial.rename(dest)  # the landed folder appears whole or not at all
+    return result
+
+
+def _compare(result: LandingResult, last_applied: tuple[str, str] | None) -> LandingResult:
+    """Mark an upload byte-for-byte equal to the last applied one (a refused pull never is)."""
+    if last_applied and last_applied[1] == result.upload_sha256 and not result.disconnected:
         result.same_as_run = last_applied[0]
     return result
 
@@ -110,9 +133,7 @@ def land_upload(
 def _copy(
     remote: Remote, remote_path: str, names: list[str], listing: dict, dest: Path, uploaded_at: float
 ) -> LandingResult:
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    partial = _partial(dest)
     files = {}
     for name in names:
         local = partial / name
@@ -123,20 +144,14 @@ def _copy(
             raise UploadChanged(f"{name} changed size while it was copied ({listing[name].st_size} -> {size} bytes)")
         files[name] = {"size": size, "sha256": _sha256(local)}
     result = LandingResult(folder=str(dest), files=files, upload_sha256=upload_digest(files), uploaded_at=uploaded_at)
-    (partial / MANIFEST).write_text(json.dumps(result.as_dict(), indent=1))
-    partial.rename(dest)  # the landed folder appears whole or not at all
-    return result
+    return _publish(partial, dest, result)
 
 
 def land_pulled(dest: Path, pull: Callable[[Path], bool], last_applied: tuple[str, str] | None = None) -> LandingResult:
     """Land what `pull(folder)` writes (an API's pages); `pull` returns False when the source refused us."""
-    manifest_path = dest / MANIFEST
-    if manifest_path.exists():  # a rerun replays what was pulled, never pulls again
-        result = LandingResult(**json.loads(manifest_path.read_text()))
-    else:
-        partial = dest.with_name(dest.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
+    result = _landed(dest)  # a rerun replays what was pulled
+    if result is None:
+        partial = _partial(dest)
         connected = pull(partial)
         files = {
             str(p.relative_to(partial)): {"size": p.stat().st_size, "sha256": _sha256(p)}
@@ -150,11 +165,8 @@ def land_pulled(dest: Path, pull: Callable[[Path], bool], last_applied: tuple[st
             uploaded_at=time.time(),
             disconnected=not connected,
         )
-        (partial / MANIFEST).write_text(json.dumps(result.as_dict(), indent=1))
-        partial.rename(dest)
-    if last_applied and last_applied[1] == result.upload_sha256 and not result.disconnected:
-        result.same_as_run = last_applied[0]
-    return result
+        _publish(partial, dest, result)
+    return _compare(result, last_applied)
 
 
 class LocalFolder:

@@ -56,20 +56,29 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def _bind(statement: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters one statement names: DuckDB refuses any it does not use."""
+    return {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+
+
 def execute(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> None:
     """Run one SQL file (it may hold several statements) with named bind parameters."""
     for statement in _statements(name):
-        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
-        conn.execute(statement, used)
+        conn.execute(statement, _bind(statement, params))
+
+
+def execute_text(conn: duckdb.DuckDBPyConnection, text: str, params: Mapping[str, Any] | None = None) -> None:
+    """As `execute`, for a SQL file's text the caller has filled identifiers into."""
+    for statement in split_statements(text):
+        conn.execute(statement, _bind(statement, params))
 
 
 def query(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
     """Rows of the last statement of one SQL file."""
     statements = _statements(name)
     for statement in statements[:-1]:
-        conn.execute(statement, {k: v for k, v in (params or {}).items() if f"${k}" in statement})
-    last = statements[-1]
-    return conn.execute(last, {k: v for k, v in (params or {}).items() if f"${k}" in last}).fetchall()
+        conn.execute(statement, _bind(statement, params))
+    return conn.execute(statements[-1], _bind(statements[-1], params)).fetchall()
 
 
 @cache
