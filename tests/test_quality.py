@@ -55,3 +55,81 @@ def test_record_issues_find_each_seeded_problem(tmp_path):
         snapshot.normalize(conn, FMT, up.write(tmp_path), "r1")
         counts = quality.find_record_issues(conn, "r1")
     assert counts == {"E101": 1, "E103": 1, "E104": 1, "E105": 1, "A201": 1, "A202": 1}
+
+
+def _seeded_problems():
+    """A small district with one problem per suite expectation that is not fatal; each is found by id."""
+    from roster_helpers import small_district
+
+    up = small_district(students_per_school=8, schools=("N",))
+    changes = {  # student id -> (column index in users.csv, new value)
+        "SN000": (4, "not-an-email"),
+        "SN001": (5, "call me"),
+        "SN002": (7, "Z9"),
+        "SN003": (6, "2031-02-30"),
+        "SN004": (6, "1901-01-01"),
+        "SN005": (3, ""),
+    }
+    users = []
+    for row in up.users:
+        if row[0] in changes:
+            column, value = changes[row[0]]
+            row = (*row[:column], value, *row[column + 1 :])
+        users.append(row)
+    up.users = users
+    up.classes.append(("TWO", "N", "Two leads", "2026", "2"))
+    up.users.append(("TX", "teacher", "Sec", "Ond", "tx@school.org", "", "", "", ""))
+    up.class_enrollments += [("TWO", "TN", "teacher", "true"), ("TWO", "TX", "teacher", "true")]
+    up.class_enrollments += [("NOPE", "SN006", "student", "false"), ("CN", "GHOST", "student", "false")]
+    return up
+
+
+def test_the_suites_catch_each_seeded_problem_and_list_its_failing_rows(tmp_path):
+    up = _seeded_problems()
+    with store.scratch() as conn:
+        snapshot.normalize(conn, FMT, up.write(tmp_path / "up"), "r1")
+        outcome = quality.run_suites(conn, "r1", tmp_path / "gx")
+    failed = {(table, f["column"]) for table, suite in outcome.items() for f in suite["failed"]}
+    assert failed == {
+        ("snap_people", "email"),
+        ("snap_people", "phone"),
+        ("snap_people", "grade"),
+        ("snap_people", "birth_date_readable"),
+        ("snap_people", "student_age_years"),
+        ("snap_people", "has_required_names"),
+        ("snap_classes", "primary_teachers"),
+        ("snap_memberships", "class_known"),
+        ("snap_memberships", "person_known"),
+    }
+    import csv
+
+    people = list(csv.DictReader((tmp_path / "gx" / "failing_rows_snap_people.csv").open()))
+    assert {(r["column"], r["person_sid"]) for r in people} == {
+        ("email", "SN000"),
+        ("phone", "SN001"),
+        ("grade", "SN002"),
+        ("birth_date_readable", "SN003"),
+        ("student_age_years", "SN004"),
+        ("has_required_names", "SN005"),
+    }
+    assert all(r["severity"] in ("error", "alert") for r in people)
+    classes = list(csv.DictReader((tmp_path / "gx" / "failing_rows_snap_classes.csv").open()))
+    assert [(r["class_sid"], r["value"]) for r in classes] == [("TWO", "2")]
+    members = list(csv.DictReader((tmp_path / "gx" / "failing_rows_snap_memberships.csv").open()))
+    assert {(r["column"], r["class_sid"], r["person_sid"]) for r in members} == {
+        ("class_known", "NOPE", "SN006"),
+        ("person_known", "CN", "GHOST"),
+    }
+    saved = json.loads((tmp_path / "gx" / "snap_people.json").read_text())
+    assert saved["success"] is False
+    assert all("unexpected_index_list" not in r["result"] for r in saved["results"])  # the rows are in the CSV
+
+
+def test_a_clean_district_writes_no_failing_rows(tmp_path):
+    from roster_helpers import small_district
+
+    with store.scratch() as conn:
+        snapshot.normalize(conn, FMT, small_district(students_per_school=3).write(tmp_path / "up"), "r1")
+        outcome = quality.run_suites(conn, "r1", tmp_path / "gx")
+    assert all(suite["success"] for suite in outcome.values())
+    assert not list((tmp_path / "gx").glob("failing_rows_*.csv"))

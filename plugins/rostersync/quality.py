@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from rostersync import store
+from rostersync.reports import write_csv
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def run_suites(
     results_dir: Path | None,
     suites: dict[str, dict] | None = None,
 ) -> dict[str, dict]:
-    """Validate each snapshot table of the run with its suite; write GX's results JSON to `results_dir`."""
+    """Validate each snapshot table of the run with its suite. With `results_dir`: GX's results JSON
+    per table, and for a suite that reports failures, `failing_rows_<table>.csv` (ids and values)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -152,10 +154,14 @@ def run_suites(
     source = context.data_sources.add_pandas("snapshot")
     outcome: dict[str, dict] = {}
     for table, spec in suites.items():
-        columns = sorted({e["kwargs"]["column"] for e in spec["expectations"] if "column" in e["kwargs"]})
+        row_id = list(spec.get("meta", {}).get("row_id", []))
+        named = {e["kwargs"]["column"] for e in spec["expectations"] if "column" in e["kwargs"]}
         frame = conn.execute(
             store.sql("quality/select_suite_columns").format(
-                columns=", ".join(columns), table=table, max_rows=GX_MAX_ROWS
+                columns=", ".join(sorted(named | set(row_id))),
+                table=table,
+                max_rows=GX_MAX_ROWS,
+                frame=store.split_statements(store.sql(f"quality/select_frame_{table}"))[0],
             ),
             {"run_id": run_id},
         ).df()
@@ -166,10 +172,18 @@ def run_suites(
             suite.add_expectation_configuration(ExpectationConfiguration(**expectation))
         suite = context.suites.add(suite)
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite).to_json_dict()
+        result_format: dict = {"result_format": "COMPLETE", "unexpected_index_column_names": row_id}
+        result = batch.validate(suite, result_format=result_format).to_json_dict()
+        failing = _failing_rows(result, row_id)
+        for r in result["results"]:  # the failing rows go to the CSV; the JSON keeps counts and examples
+            for key in ("unexpected_list", "unexpected_index_list", "unexpected_index_query"):
+                r["result"].pop(key, None)
         if results_dir is not None:
             results_dir.mkdir(parents=True, exist_ok=True)
             (results_dir / f"{table}.json").write_text(json.dumps(result, indent=1, default=str))
+            if failing:
+                header = ["expectation", "column", "severity", *row_id, "value"]
+                write_csv(results_dir / f"failing_rows_{table}.csv", header, failing)
         failed = [
             {
                 "type": r["expectation_config"]["type"],
@@ -182,6 +196,19 @@ def run_suites(
         ]
         outcome[table] = {"success": result["success"], "rows": total, "rows_validated": len(frame), "failed": failed}
     return outcome
+
+
+def _failing_rows(result: dict, row_id: list[str]) -> list[list]:
+    """One row per value an expectation found unexpected, with the ids of its record (every failing
+    expectation counts, `mostly` or not: the admin sees what to fix)."""
+    rows = []
+    for r in result["results"]:
+        config = r["expectation_config"]
+        column = config["kwargs"].get("column")
+        for found in r["result"].get("unexpected_index_list") or []:
+            ids = [found.get(c) for c in row_id]
+            rows.append([config["type"], column, config["meta"]["severity"], *ids, found.get(column)])
+    return rows
 
 
 def run_quality(conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path | None) -> QualityResult:

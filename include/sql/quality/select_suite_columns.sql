@@ -1,4 +1,9 @@
--- The columns a suite names, for one run: every row up to {max_rows}, else a fixed-seed reservoir sample.
--- {columns}, {table} and {max_rows} come from the code (the suite files and a constant).
-SELECT * FROM (SELECT {columns} FROM {table} WHERE run_id = $run_id)
-USING SAMPLE reservoir({max_rows} ROWS) REPEATABLE (42);
+-- The columns a suite names, for one run: every row up to the row cap, else a fixed-seed reservoir
+-- sample. The table, the columns, the cap and the frame (the table's select_frame_ file: the derived
+-- columns a suite checks, computed over `sample`) are filled in by the code from the suite files, a
+-- constant and include/sql.
+WITH sample AS (
+    SELECT * FROM (SELECT * FROM {table} WHERE run_id = $run_id)
+    USING SAMPLE reservoir({max_rows} ROWS) REPEATABLE (42)
+)
+SELECT {columns} FROM ({frame});
