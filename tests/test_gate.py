@@ -1,7 +1,5 @@
 """The approval gate's text is rendered from the frozen plan, and carries ids, never personal data."""
 
-from pathlib import Path
-
 import pytest
 from roster_helpers import config, prepare, small_district, sync
 from rostersync import apply, gate, store
@@ -20,13 +18,20 @@ def test_the_body_shows_each_held_school_its_reasons_changes_and_the_csv(conn, t
     day2.users = [u for u in day2.users if u[0] not in gone]
     _, found = prepare(conn, day2, tmp_path, "r2")
     assert gate.gate_needed(conn, "r2")
-    subject, body = gate.render_gate(conn, config(), "r2", Path("/reports/r2/destructive_changes.csv"))
+    links = {
+        "summary": "https://reports.example.org/unit/r2/summary.html",
+        "destructive": "https://reports.example.org/unit/r2/destructive_changes.csv",
+        "schools": {"N": "https://reports.example.org/unit/r2/schools/N/summary.html"},
+    }
+    subject, body = gate.render_gate(conn, config(), "r2", links)
     assert subject == "Unit District: approve roster changes (1 school(s) on hold)"
     assert "### School `N`: on hold" in body and "**data_removals**" in body
     assert "- accounts: +0 ~0 -6" in body
     assert "classes changing most: `CN` +0 -6" in body
     assert "account `SN000`" in body
-    assert "`/reports/r2/destructive_changes.csv`" in body
+    assert "[destructive_changes.csv](https://reports.example.org/unit/r2/destructive_changes.csv)" in body
+    assert "[summary.html](https://reports.example.org/unit/r2/summary.html)" in body
+    assert "- report: [N summary](https://reports.example.org/unit/r2/schools/N/summary.html)" in body
     assert "School `S`" not in body
     for personal in ("Dent0", "sn000@school.org", "Stu"):
         assert personal not in body
@@ -35,7 +40,7 @@ def test_the_body_shows_each_held_school_its_reasons_changes_and_the_csv(conn, t
 def test_the_body_names_schools_that_are_not_synced(conn, tmp_path):
     cfg = config(schools={"N": {}, "X": {"selected": False}})
     prepare(conn, small_district(schools=("N", "S", "X")), tmp_path, "r1", cfg)
-    _, body = gate.render_gate(conn, cfg, "r1", None)
+    _, body = gate.render_gate(conn, cfg, "r1")
     assert "no mapping in the district config" in body and "`S`" in body
     assert "deselected (paused): `X`" in body
 

@@ -13,6 +13,15 @@ def sink(tmp_path):
         yield server
 
 
+REPORTS = {
+    "summary": "https://reports.example.org/riverside/r1/summary.html",
+    "destructive": None,
+    "format_errors": "https://reports.example.org/riverside/r1/format_errors.csv",
+    "issues": {"E101": "https://reports.example.org/riverside/r1/issues_E101.csv"},
+    "schools": {},
+}
+
+
 def settings(sink):
     return notify.SmtpSettings(host="127.0.0.1", port=sink.port, from_email="rostersync@example.org")
 
@@ -39,6 +48,7 @@ def test_the_sync_summary_reaches_the_admins_with_counts_in_text_and_html(sink, 
         errors={"E101": 2},
         alerts={},
         reports_dir="/data/reports/riverside/r1",
+        reports=REPORTS,
         school_states={"S1": "Connected", "S2": "On hold"},
         not_synced={"unmapped": ["S9"], "deselected": []},
         removals_suppressed=True,
@@ -51,8 +61,8 @@ def test_the_sync_summary_reaches_the_admins_with_counts_in_text_and_html(sink, 
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "created 12, updated 3, removed 1" in text
-    assert "<td>12</td>" in html and "E101: 2" in text and "/data/reports/riverside/r1" in html
-    assert "S2: On hold" in text and "not synced: S9" in text and "120 days old" in text
+    assert "<td>12</td>" in html and "E101: 2" in text
+    assert f'<a href="{REPORTS["issues"]["E101"]}">E101 list</a>' in html and REPORTS["summary"] in text
     assert "S2: On hold" in text and "not synced: S9" in text and "120 days old" in text
     assert (tmp_path / "mail" / "00001.eml").exists()
 
@@ -68,6 +78,7 @@ def test_the_format_errors_email_attaches_the_csv(sink, tmp_path):
         district_id="riverside",
         run_id="r1",
         format_title="Remind CSV 2.0",
+        reports=REPORTS,
         error_count=1,
         errors=[
             {
@@ -99,5 +110,6 @@ def test_html_escapes_what_came_from_the_data(sink):
         approved_at=None,
         holds=[],
         reports_dir="/r",
+        reports=REPORTS,
     )
     assert "&lt;b&gt;Evil" in email.html

@@ -1,3 +1,10 @@
+"""Reports: one CSV per error and alert code (per run and per school), summary pages, links, safe cells."""
+
+import csv
+
+import pytest
+from roster_helpers import prepare, small_district, sync
+from rostersync import quality, reports, store
 from rostersync.reports import safe_cell, write_csv
 
 
@@ -7,3 +14,134 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(tmp_path):
     assert safe_cell("Ana") == "Ana" and safe_cell(None) == ""
     path = write_csv(tmp_path / "r.csv", ["a"], [["=1+1"]])
     assert path.read_text().splitlines() == ["a", "'=1+1"]
+
+
+def _replace(up, person_sid, **values):
+    columns = {"first": 2, "last": 3, "email": 4, "phone": 5}
+    rows = []
+    for row in up.users:
+        if row[0] == person_sid:
+            row = list(row)
+            for name, value in values.items():
+                row[columns[name]] = value
+            row = tuple(row)
+        rows.append(row)
+    up.users = rows
+
+
+def _one_of_each():
+    """Run 2 of a two-school district with one targeted record per catalogue code."""
+    up = small_district(students_per_school=6)
+    up.users.append(("TBAD", "teacher", "No", "Mail", "not-an-email", "", "", "", ""))  # E101
+    up.school_enrollments.append(("N", "TBAD"))
+    up.class_enrollments.append(("CN", "TBAD", "teacher", "false"))
+    _replace(up, "SN000", last="")  # E102
+    up.class_enrollments.append(("NOPE", "SN001", "student", "false"))  # E103
+    up.class_enrollments.append(("CN", "GHOST", "student", "false"))  # E104
+    _replace(up, "PN002", email="", phone="")  # E105
+    _replace(up, "SN004", email="sn003@school.org")  # E106: SN003 keeps it (lower id)
+    up.users = [u for u in up.users if u[0] != "SN005"]  # E107: SN005 leaves, a new student gets the address
+    up.school_enrollments = [e for e in up.school_enrollments if e[1] != "SN005"]
+    up.class_enrollments = [e for e in up.class_enrollments if e[1] != "SN005"]
+    up.relationships = [r for r in up.relationships if r[0] != "SN005"]
+    up.users.append(("SN999", "student", "New", "Comer", "sn005@school.org", "", "2014-01-01", "5", ""))
+    up.school_enrollments.append(("N", "SN999"))
+    _replace(up, "SS000", email="", phone="")  # A201
+    up.classes.append(("EMPTY", "S", "Empty class", "2026", "3"))  # A202
+    up.class_enrollments.append(("EMPTY", "TS", "teacher", "true"))
+    up.users.append(("TX", "teacher", "Idle", "Teacher", "tx@school.org", "", "", "", ""))  # A203
+    up.school_enrollments.append(("S", "TX"))
+    return up
+
+
+EXPECTED = {  # code -> (school, the record's source id)
+    "E101": ("N", "TBAD"),
+    "E102": ("N", "SN000"),
+    "E103": ("N", "NOPE|SN001"),
+    "E104": ("N", "CN|GHOST"),
+    "E105": ("N", "PN002"),
+    "E106": ("N", "SN004"),
+    "E107": ("N", "SN999"),
+    "A201": ("S", "SS000"),
+    "A202": ("S", "EMPTY"),
+    "A203": ("S", "TX"),
+}
+
+
+@pytest.fixture
+def run2(tmp_path):
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(students_per_school=6), tmp_path, "r1")
+        prepare(conn, _one_of_each(), tmp_path, "r2")
+        folder = tmp_path / "reports" / "r2"
+        written = reports.write_record_issues(conn, "r2", folder)
+        sids = {school_id: sid for sid, school_id, *_ in reports.run_schools(conn, "r2")}
+        reports.write_destructive_changes(conn, "r2", folder, sids)
+        page = reports.write_summaries(
+            conn,
+            "r2",
+            folder,
+            quality.RECORD_CATALOGUE,
+            district="Unit District",
+            district_id="unit",
+            status="planned",
+            counts={"accounts": {"create": 1, "update": 0, "remove": 1}},
+            counts_title="Changes planned",
+            approved_by=None,
+        )
+        yield folder, written, page
+
+
+def test_each_catalogue_entry_lands_in_its_csv_and_in_its_schools(run2):
+    folder, written, _page = run2
+    assert set(written) == set(quality.RECORD_CATALOGUE) == set(EXPECTED)
+    for code, (school, source_id) in EXPECTED.items():
+        rows = list(csv.DictReader(written[code].open()))
+        assert [(r["school_sid"], r["source_id"]) for r in rows] == [(school, source_id)], code
+        assert rows[0]["severity"] == quality.RECORD_CATALOGUE[code].severity
+        per_school = list(csv.DictReader((folder / "schools" / school / f"issues_{code}.csv").open()))
+        assert per_school == rows
+        other = "S" if school == "N" else "N"
+        assert not (folder / "schools" / other / f"issues_{code}.csv").exists()
+
+
+def test_the_report_rows_carry_what_the_admin_needs_to_find_the_record(run2):
+    _folder, written, _page = run2
+    [row] = list(csv.DictReader(written["E106"].open()))
+    assert (row["name"], row["family_name"], row["email"]) == ("Stu", "Dent4", "sn003@school.org")
+    [row] = list(csv.DictReader(written["A202"].open()))
+    assert (row["entity"], row["name"]) == ("class", "Empty class")
+
+
+def test_the_summary_pages_count_each_type_and_link_their_csvs(run2):
+    folder, _written, page = run2
+    html = page.read_text()
+    for code in EXPECTED:
+        assert f'<a href="issues_{code}.csv">' in html
+    assert 'href="schools/N/summary.html"' in html and 'href="schools/S/summary.html"' in html
+    school_n = (folder / "schools" / "N" / "summary.html").read_text()
+    assert '<a href="issues_E101.csv">' in school_n and "issues_A202.csv" not in school_n
+    assert '<a href="destructive_changes.csv">' in school_n  # SN005 leaves: school N has a removal
+    removals = list(csv.DictReader((folder / "schools" / "N" / "destructive_changes.csv").open()))
+    assert ("account", "SN005") in {(r["entity"], r["source_id"]) for r in removals}
+    assert not (folder / "schools" / "S" / "destructive_changes.csv").exists()
+
+
+def test_a_rerun_replaces_the_reports_of_codes_no_longer_found(tmp_path):
+    with store.connect("unit", tmp_path) as conn:
+        prepare(conn, _one_of_each(), tmp_path, "r1")
+        reports.write_record_issues(conn, "r1", tmp_path / "out")
+        conn.execute("DELETE FROM record_issues WHERE code = 'E101'")
+        written = reports.write_record_issues(conn, "r1", tmp_path / "out")
+    assert "E101" not in written
+    assert not list((tmp_path / "out").rglob("issues_E101.csv"))
+
+
+def test_links_point_at_the_published_reports_when_a_base_url_is_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    path = store.reports_dir("riverside", "manual__2026-01-01T00:00:00+00:00") / "summary.html"
+    assert reports.link(path) == path.resolve().as_uri()
+    monkeypatch.setenv("ROSTERSYNC_REPORTS_URL", "https://reports.example.org/rostersync/")
+    assert reports.link(path) == (
+        "https://reports.example.org/rostersync/riverside/manual__2026-01-01T00_00_00_00_00/summary.html"
+    )

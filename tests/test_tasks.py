@@ -39,7 +39,10 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
     hold, summary = sink.messages
     assert "on hold" in hold["Subject"] and "destructive_changes.csv" in hold.get_body(("plain",)).get_content()
     assert "roster sync applied" in summary["Subject"]
-    page = (tmp_path / "data" / "reports" / "tasks" / "r1" / "summary.html").read_text()
-    assert "<td>accounts</td>" in page and "Connected" in page
+    folder = tmp_path / "data" / "reports" / "tasks" / "r1"
+    page = (folder / "summary.html").read_text()
+    assert "Changes applied" in page and '<td class="l">accounts</td>' in page and "Connected" in page
+    school_pages = sorted(folder.glob("schools/*/summary.html"))
+    assert school_pages and all(f'href="schools/{p.parent.name}/summary.html"' in page for p in school_pages)
     with store.connect("tasks") as conn:
         assert apply.last_applied_upload(conn) == ("r1", landed.upload_sha256)

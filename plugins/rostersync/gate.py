@@ -1,13 +1,14 @@
 """The approval gate: what the approver reads (rendered from the frozen plan) and how the answer is stored.
 
 The body names source ids and counts, never names or contacts: it is stored in Airflow's database.
-The full list of destructive changes is the CSV whose path the body gives.
+The body links the run's reports: the summary page, each held school's page, the destructive changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -16,6 +17,7 @@ from rostersync.apply import SyncRun, load_sync_run, save_sync_run
 from rostersync.config import DistrictConfig
 from rostersync.holds import Hold, plan_holds
 from rostersync.plan import plan_summary, school_changes, school_map
+from rostersync.reports import run_schools
 
 APPROVE = "Approve"
 REJECT = "Reject"
@@ -31,9 +33,13 @@ def gate_needed(conn: duckdb.DuckDBPyConnection, run_id: str) -> bool:
 
 
 def render_gate(
-    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, destructive_csv: Path | None
+    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, links: Mapping[str, Any] | None = None
 ) -> tuple[str, str]:
-    """(subject, Markdown body) for the approver, from the run's frozen plan."""
+    """(subject, Markdown body) for the approver, from the run's frozen plan. `links`: the run's
+    report links (`tasks.report_links`): the summary page, each school's page, the destructive CSV."""
+    links = links or {}
+    school_pages = links.get("schools", {})
+    sids = {school_id: sid for sid, school_id, *_ in run_schools(conn, run_id)}
     summary = plan_summary(conn, run_id)
     holds = plan_holds(conn, run_id)
     per_school = school_changes(conn, run_id)
@@ -57,6 +63,9 @@ def render_gate(
     for school, school_holds in held.items():
         lines += ["", f"### School `{school}`: on hold"]
         lines += [f"- **{h.reason}**: {h.detail}" for h in school_holds]
+        page = school_pages.get(store.run_key(sids.get(school, school)))
+        if page:
+            lines.append(f"- report: [{school} summary]({page})")
         for entity, counts in per_school.get(school, {}).items():
             lines.append(f"- {entity}: +{counts['create']} ~{counts['update']} -{counts['remove']}")
         params = {"run_id": run_id, "school_id": school}
@@ -78,8 +87,10 @@ def render_gate(
             lines.append("- deselected (paused): " + ", ".join(f"`{s}`" for s in not_synced["deselected"]))
     if summary.removals_suppressed:
         lines += ["", f"**The upload is {summary.upload_age_days:.0f} days old: no removals are planned.**"]
-    if destructive_csv is not None:
-        lines += ["", f"Every destructive change: `{destructive_csv}`"]
+    if links.get("summary"):
+        lines += ["", f"Run report (every school, errors and alerts): [summary.html]({links['summary']})"]
+    if links.get("destructive"):
+        lines += ["", f"Every destructive change: [destructive_changes.csv]({links['destructive']})"]
     return subject, "\n".join(lines)
 
 

@@ -55,6 +55,18 @@ RECORD_CATALOGUE: dict[str, RecordIssueType] = {
             "Add an email or a phone for the guardian.",
         ),
         RecordIssueType(
+            "E106",
+            "error",
+            "email shared with another person in the upload (a teacher, then a parent, then a student keeps it)",
+            "Give each person their own email, or leave it blank for those who should not sign in with it.",
+        ),
+        RecordIssueType(
+            "E107",
+            "error",
+            "email already used by another person's account",
+            "Correct the email in your SIS; if it moved to this person, remove it from the other person first.",
+        ),
+        RecordIssueType(
             "A201",
             "alert",
             "student without email or phone",

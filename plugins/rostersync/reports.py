@@ -7,8 +7,10 @@ spreadsheet would run as a formula (=, +, -, @, tab, carriage return) is prefixe
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -53,29 +55,157 @@ def write_format_errors(report: FormatReport, folder: Path) -> Path:
     )
 
 
-def write_destructive_changes(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> Path:
-    """Every removal the plan would make, for the admin to confirm or fix at the source."""
-    cursor = conn.execute(store.sql("reports/select_destructive_changes"), {"run_id": run_id})
+def school_folder(folder: Path, school_sid: str) -> Path:
+    """The reports of one source school inside a run's reports folder."""
+    return folder / "schools" / store.run_key(school_sid)
+
+
+def link(path: Path) -> str:
+    """Where an admin opens a report: under `$ROSTERSYNC_REPORTS_URL` when the reports folder is
+    published there (it mirrors data/reports/), else the file's own path as a file:// URI."""
+    base = os.environ.get("ROSTERSYNC_REPORTS_URL", "").strip()
+    if base:
+        relative = path.resolve().relative_to((store.data_root() / "reports").resolve())
+        return f"{base.rstrip('/')}/{relative.as_posix()}"
+    return path.resolve().as_uri()
+
+
+def _write_grouped(
+    cursor: duckdb.DuckDBPyConnection, paths: Callable[[tuple], list[Path]], batch: int = 10_000
+) -> set[Path]:
+    """Stream a query's rows into CSVs: `paths(row)` names the files a row goes to. The rows come
+    ordered so that each file's rows are together (one pass, a file open at a time per kind)."""
     header = [d[0] for d in cursor.description]
-
-    def rows() -> Iterable[tuple]:
-        while batch := cursor.fetchmany(10_000):
-            yield from batch
-
-    return write_csv(folder / "destructive_changes.csv", header, rows())
-
-
-def write_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> list[Path]:
-    """One CSV per error or alert code, listing the records it affects."""
-    written = []
-    codes = [
-        r[0]
-        for r in conn.execute(
-            "SELECT DISTINCT code FROM record_issues WHERE run_id = ? ORDER BY 1", [run_id]
-        ).fetchall()
-    ]
-    for code in codes:
-        cursor = conn.execute(store.sql("reports/select_record_issues"), {"run_id": run_id, "code": code})
-        header = [d[0] for d in cursor.description]
-        written.append(write_csv(folder / f"issues_{code}.csv", header, cursor.fetchall()))
+    open_files: dict[int, tuple[Path, Any, Any]] = {}  # slot -> (path, handle, writer)
+    written: set[Path] = set()
+    try:
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                for slot, path in enumerate(paths(row)):
+                    current = open_files.get(slot)
+                    if current is None or current[0] != path:
+                        if current is not None:
+                            current[1].close()
+                        if path in written:
+                            raise ValueError(f"rows for {path} are not together: check the query's ORDER BY")
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        handle = path.open("w", newline="", encoding="utf-8")
+                        out = csv.writer(handle)
+                        out.writerow(header)
+                        current = open_files[slot] = (path, handle, out)
+                        written.add(path)
+                    current[2].writerow([safe_cell(v) for v in row])
+    finally:
+        for _path, handle, _out in open_files.values():
+            handle.close()
     return written
+
+
+def write_destructive_changes(
+    conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, school_sids: dict[str, str] | None = None
+) -> Path:
+    """Every removal the plan would make, for the admin to confirm or fix at the source, and each
+    school's own list in its folder (`school_sids`: roster school id -> source school id)."""
+    path = folder / "destructive_changes.csv"
+    for stale in folder.glob("schools/*/destructive_changes.csv"):
+        stale.unlink()
+    cursor = conn.execute(store.sql("reports/select_destructive_changes"), {"run_id": run_id})
+    school = [d[0] for d in cursor.description].index("school_id")
+    sids = school_sids or {}
+    written = _write_grouped(
+        cursor, lambda row: [path, school_folder(folder, sids.get(row[school], row[school])) / path.name]
+    )
+    if path not in written:  # no removals: the file says so with its header
+        write_csv(path, [d[0] for d in cursor.description], [])
+    return path
+
+
+def write_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> dict[str, Path]:
+    """One CSV per error or alert code listing the records it affects (`issues_<code>.csv`), and the
+    same per school (`schools/<school>/issues_<code>.csv`). Returns code -> the run's CSV."""
+    for stale in [*folder.glob("issues_*.csv"), *folder.glob("schools/*/issues_*.csv")]:
+        stale.unlink()
+    cursor = conn.execute(store.sql("reports/select_record_issues"), {"run_id": run_id})
+    columns = [d[0] for d in cursor.description]
+    code, school = columns.index("code"), columns.index("school_sid")
+
+    def paths(row: tuple) -> list[Path]:
+        name = f"issues_{row[code]}.csv"
+        if row[school] is None:
+            return [folder / name]
+        return [folder / name, school_folder(folder, row[school]) / name]
+
+    written = _write_grouped(cursor, paths)
+    return {path.stem.removeprefix("issues_"): path for path in sorted(written) if path.parent == folder}
+
+
+def run_schools(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
+    """(source id, roster id, selected, mapped, name) of each school of the run."""
+    return store.query(conn, "reports/select_run_schools", {"run_id": run_id})
+
+
+def write_summaries(
+    conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, catalogue: Mapping[str, Any], **page: Any
+) -> Path:
+    """The run's `summary.html` and one `schools/<school>/summary.html` per source school: state and
+    holds, changes per entity, errors and alerts with links to their CSVs. `page` is what every page
+    shows of the run (district, district_id, status, counts, counts_title, approved_by)."""
+    from rostersync.holds import plan_holds
+    from rostersync.plan import school_changes
+
+    holds: dict[str, list] = {}
+    for hold in plan_holds(conn, run_id):
+        holds.setdefault(hold.school, []).append(hold)
+    changes = school_changes(conn, run_id)
+    states = {school: (state, reasons) for school, state, reasons in store.query(conn, "apply/select_school_states")}
+    issue_counts: dict[str | None, dict[str, int]] = {}
+    for school_sid, code, n in store.query(conn, "reports/select_school_issue_counts", {"run_id": run_id}):
+        issue_counts.setdefault(school_sid, {})[code] = n
+
+    def issues(counts: dict[str, int], where: Path) -> dict[str, dict]:
+        return {
+            code: {
+                "severity": catalogue[code].severity,
+                "message": catalogue[code].message,
+                "fix": catalogue[code].fix,
+                "count": n,
+                "csv": f"issues_{code}.csv" if (where / f"issues_{code}.csv").exists() else None,
+            }
+            for code, n in sorted(counts.items())
+        }
+
+    schools = []
+    for school_sid, school_id, selected, mapped, name in run_schools(conn, run_id):
+        where = school_folder(folder, school_sid)
+        state, reasons = states.get(school_id, (None, None))
+        if not mapped:
+            state, reasons = "Not synced", "no mapping in the district config"
+        elif not selected:
+            state, reasons = "Paused", "deselected in the district config"
+        school = {
+            "sid": school_sid,
+            "school_id": school_id,
+            "name": name,
+            "state": state or "Not in the roster yet",
+            "reasons": reasons,
+            "holds": holds.get(school_id, []),
+            "changes": changes.get(school_id, {}),
+            "issues": issues(issue_counts.get(school_sid, {}), where),
+            "destructive_csv": (where / "destructive_changes.csv").exists(),
+            "page": f"schools/{where.name}/summary.html",
+        }
+        write_html(where / "summary.html", "school_summary.html.j2", run_id=run_id, school=school, **page)
+        schools.append(school)
+    totals: dict[str, int] = {}
+    for counts in issue_counts.values():
+        for code, n in counts.items():
+            totals[code] = totals.get(code, 0) + n
+    return write_html(
+        folder / "summary.html",
+        "run_summary.html.j2",
+        run_id=run_id,
+        schools=schools,
+        issues=issues(totals, folder),
+        destructive_csv=(folder / "destructive_changes.csv").exists(),
+        **page,
+    )

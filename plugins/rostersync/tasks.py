@@ -29,7 +29,8 @@ def _email_admins(
     attachments: tuple[Path, ...] = (),
     **context: Any,
 ) -> None:
-    """One email from include/templates to the district's admins; every template knows the district."""
+    """One email from include/templates to the district's admins; every template knows the district
+    and the links to the run's reports."""
     notify.send(
         smtp,
         notify.render(
@@ -40,8 +41,37 @@ def _email_admins(
             district_id=config.district_id,
             run_id=run_id,
             reports_dir=str(store.reports_dir(config.district_id, run_id)),
+            reports=report_links(config, run_id),
             **context,
         ),
+    )
+
+
+def report_links(config: DistrictConfig, run_id: str) -> dict[str, Any]:
+    """Links to the run's reports that exist: summary page, destructive changes, issue CSVs, schools."""
+    folder = store.reports_dir(config.district_id, run_id)
+
+    def link(path: Path) -> str | None:
+        return reports.link(path) if path.exists() else None
+
+    return {
+        "summary": link(folder / "summary.html"),
+        "destructive": link(folder / "destructive_changes.csv"),
+        "format_errors": link(folder / "format_errors.csv"),
+        "issues": {p.stem.removeprefix("issues_"): reports.link(p) for p in sorted(folder.glob("issues_*.csv"))},
+        "schools": {p.parent.name: reports.link(p) for p in sorted(folder.glob("schools/*/summary.html"))},
+    }
+
+
+def _write_summaries(config: DistrictConfig, conn, run_id: str, **page: Any) -> Path:
+    return reports.write_summaries(
+        conn,
+        run_id,
+        store.reports_dir(config.district_id, run_id),
+        quality.RECORD_CATALOGUE,
+        district=config.name,
+        district_id=config.district_id,
+        **page,
     )
 
 
@@ -157,7 +187,18 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
         else:
             summary = plan.compute_plan(conn, config, run_id, upload_age_days=age)
             found = holds.detect_holds(conn, config, run_id)
-        reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id))
+        school_sids = {school_id: sid for sid, school_id, *_ in reports.run_schools(conn, run_id)}
+        reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id), school_sids)
+        waits = gate.gate_needed(conn, run_id)
+        _write_summaries(
+            config,
+            conn,
+            run_id,
+            status="waiting for approval" if waits else "planned",
+            counts=summary.changes,
+            counts_title="Changes planned",
+            approved_by=None,
+        )
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
     waiting = [h for h in found if h.reason not in gate.NOTHING_TO_RELEASE]
     if waiting and smtp is not None:
@@ -178,8 +219,7 @@ def gate_text(config: DistrictConfig, run_id: str) -> tuple[bool, str, str]:
     with store.connect(config.district_id) as conn:
         if not gate.gate_needed(conn, run_id):
             return False, "", ""
-        csv_path = store.reports_dir(config.district_id, run_id) / "destructive_changes.csv"
-        subject, body = gate.render_gate(conn, config, run_id, csv_path)
+        subject, body = gate.render_gate(conn, config, run_id, report_links(config, run_id))
     return True, subject, body
 
 
@@ -240,22 +280,10 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
                 "alerts": alerts,
             },
         )
-    catalogue = quality.RECORD_CATALOGUE
-    page = reports.write_html(
-        store.reports_dir(config.district_id, run_id) / "summary.html",
-        "run_summary.html.j2",
-        district=config.name,
-        district_id=config.district_id,
-        run_id=run_id,
-        counts=run.counts,
-        status=run.status,
-        school_states=states,
-        issues={
-            code: {"severity": catalogue[code].severity, "message": catalogue[code].message, "count": n}
-            for code, n in sorted({**errors, **alerts}.items())
-        },
-        **answered,
-    )
+    with store.connect(config.district_id) as conn:
+        page = _write_summaries(
+            config, conn, run_id, status=run.status, counts=run.counts, counts_title="Changes applied", **answered
+        )
     _email_admins(smtp, config, run_id, template, **answered, **context)
     log.info("emailed %d admin address(es): %s; summary page %s", len(config.admin_emails), run.status, page)
     return {"status": run.status, "recipients": len(config.admin_emails)}

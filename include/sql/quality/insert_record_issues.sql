@@ -16,9 +16,9 @@ WHERE p.run_id = $run_id
   AND CASE WHEN p.role = 'guardian' THEN p.given_name IS NULL AND p.family_name IS NULL  -- one name will do
            ELSE p.given_name IS NULL OR p.family_name IS NULL END;
 
-INSERT INTO record_issues
-SELECT $run_id, 'E103', 'error', 'membership', m.class_sid || '|' || m.person_sid, NULL
-FROM snap_memberships m
+INSERT INTO record_issues  -- the class is unknown: the report goes to the person's school
+SELECT $run_id, 'E103', 'error', 'membership', m.class_sid || '|' || m.person_sid, s.school_sid
+FROM snap_memberships m LEFT JOIN person_school s USING (person_sid)
 WHERE m.run_id = $run_id
   AND NOT EXISTS (SELECT 1 FROM snap_classes c WHERE c.run_id = $run_id AND c.class_sid = m.class_sid);
 
@@ -28,8 +28,10 @@ FROM snap_memberships m LEFT JOIN snap_classes c ON c.run_id = m.run_id AND c.cl
 WHERE m.run_id = $run_id
   AND NOT EXISTS (SELECT 1 FROM snap_people p WHERE p.run_id = $run_id AND p.person_sid = m.person_sid);
 
-INSERT INTO record_issues
-SELECT $run_id, 'E105', 'error', 'person', p.person_sid, NULL
+INSERT INTO record_issues  -- a guardian has no school of their own: their first student's
+SELECT $run_id, 'E105', 'error', 'person', p.person_sid,
+       (SELECT min(s.school_sid) FROM snap_guardianships g JOIN person_school s ON s.person_sid = g.student_sid
+        WHERE g.run_id = $run_id AND g.guardian_sid = p.person_sid)
 FROM snap_people p
 WHERE p.run_id = $run_id AND p.role = 'guardian' AND p.email IS NULL AND p.phone IS NULL;
 

@@ -7,4 +7,4 @@ FROM plan_classes WHERE run_id = $run_id AND op = 'remove'
 UNION ALL
 SELECT 'membership', school_id, class_sid || '|' || person_sid, role, NULL, NULL
 FROM plan_memberships WHERE run_id = $run_id AND op = 'remove'
-ORDER BY entity, school_id, source_id;
+ORDER BY school_id, entity, source_id;
