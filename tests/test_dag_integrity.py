@@ -31,7 +31,7 @@ def test_the_dags_folder_imports_with_one_dag_per_district(tmp_path, monkeypatch
     district_yaml(tmp_path, "beta")
     bag = dagbag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["roster_sync__alpha", "roster_sync__beta"]
+    assert sorted(bag.dag_ids) == ["notify_accounts", "roster_sync__alpha", "roster_sync__beta"]
     assert not (tmp_path / "data").exists(), "parsing the DAGs must not touch the stores"
 
 
@@ -49,6 +49,19 @@ def test_each_dag_runs_the_gates_in_order_with_tags_docs_and_one_run_at_a_time(t
     assert str(dag.timetable.timezone) == "America/Los_Angeles"
     minute, hour = (int(x) for x in dag.timetable.expression.split()[:2])
     assert hour == 23 or hour == 0, "the default start is spread over 23:00-01:00 Pacific"
+
+
+def test_notify_accounts_is_manual_and_asks_for_district_school_and_roles(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    district_yaml(tmp_path, "alpha")
+    district_yaml(tmp_path, "beta")
+    dag = dagbag().dags["notify_accounts"]
+    assert type(dag.timetable).__name__ == "NullTimetable" and dag.max_active_runs == 1
+    assert dag.tags and dag.doc_md and "never emailed twice" in " ".join(dag.doc_md.split())
+    params = dag.params.dump()
+    assert params["district"] == "alpha" and params["roles"] == ["teachers", "parents", "students"]
+    assert dag.params.get_param("district").schema["enum"] == ["alpha", "beta"]
+    assert [t.task_id for t in dag.tasks] == ["send_welcomes"]
 
 
 def test_the_repository_config_gives_the_demo_dag():

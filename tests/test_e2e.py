@@ -247,3 +247,39 @@ def test_a_clever_district_syncs_end_to_end(stack, tmp_path, monkeypatch):
     assert dict(accounts) == {"student": 1004, "teacher": 86, "guardian": 1002}
     assert (classes, schools) == (378, 3)
     assert len(list((stack["data"] / "landing" / DISTRICT).glob("*/users/page-*.json.gz"))) == 21
+
+
+def test_notify_accounts_welcomes_each_new_account_of_a_school_once(stack, capfd, caplog):
+    import csv
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    run_dag("Approve")
+    sync_emails = len(stack["smtp"].messages)
+    caplog.set_level("INFO")
+    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags" / "notify_accounts.py"))
+    assert not bag.import_errors, bag.import_errors
+    dag = bag.dags["notify_accounts"]
+    conf = {"district": DISTRICT, "school": "SCH0001", "roles": ["teachers", "parents", "students"]}
+    first = dag.test(run_conf=conf)
+    second = dag.test(run_conf=conf)
+    assert first.state == second.state == "success"
+    logs = "".join(capfd.readouterr()) + caplog.text
+    assert "welcome emails sent" in logs
+    leaked = [value for value in personal_data() if value in logs]
+    assert leaked == [], f"personal data in task logs: {leaked[:5]}"
+
+    welcomes = stack["smtp"].messages[sync_emails:]
+    recipients = [m["To"] for m in welcomes]
+    assert len(recipients) == len(set(recipients)), "an account was welcomed twice"
+    [[(with_email,)], [(without_email,)]] = roster_query(
+        stack["data"],
+        "SELECT count(*) FROM accounts WHERE school_id = 'SCH0001' AND email IS NOT NULL",
+        "SELECT count(*) FROM accounts WHERE school_id = 'SCH0001' AND email IS NULL",
+    )
+    assert len(welcomes) == with_email > 0
+    teachers = {u["email"] for u in csv.DictReader((DEMO_FILES / "users.csv").open()) if u["role"] == "teacher"}
+    first_non_teacher = next(i for i, r in enumerate(recipients) if r not in teachers)
+    assert all(r not in teachers for r in recipients[first_non_teacher:]), "teachers come first"
+    not_sent = list(stack["data"].glob("reports/*/*/welcome_not_sent.csv"))
+    assert (without_email > 0) == bool(not_sent)

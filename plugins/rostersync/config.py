@@ -79,6 +79,7 @@ class DistrictConfig(_Strict):
     holds: HoldThresholds = HoldThresholds()
     schools: dict[str, School] = Field(default_factory=dict)
     smtp_conn_id: str = "smtp_default"
+    app_url: str | None = Field(None, description="where new accounts sign in, given in their welcome emails")
 
     @field_validator("source", mode="before")
     @classmethod
@@ -176,3 +177,15 @@ def load_district(path: Path) -> DistrictConfig:
 def load_districts(folder: Path) -> list[DistrictConfig]:
     """Every district in a folder, sorted by id; the first bad file raises ConfigError."""
     return [load_district(p) for p in sorted(folder.glob("*.yaml"))]
+
+
+def load_valid_districts(folder: Path) -> list[DistrictConfig]:
+    """The districts whose files are valid (for notify_accounts: a bad file is reported once, as the
+    sync DAGs' import error, and does not stop the other districts' welcome emails)."""
+    valid = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            valid.append(load_district(path))
+        except ConfigError:
+            continue
+    return valid

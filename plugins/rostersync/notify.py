@@ -7,6 +7,8 @@ Python, so tests send to a real aiosmtpd sink without a scheduler.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -82,19 +84,30 @@ def render_page(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
 
 
-def send(settings: SmtpSettings, email: Email) -> None:
-    message = EmailMessage()
-    message["Subject"] = email.subject
-    message["From"] = settings.from_email
-    message["To"] = ", ".join(email.to)
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
+def message(settings: SmtpSettings, email: Email) -> EmailMessage:
+    built = EmailMessage()
+    built["Subject"] = email.subject
+    built["From"] = settings.from_email
+    built["To"] = ", ".join(email.to)
+    built.set_content(email.text)
+    built.add_alternative(email.html, subtype="html")
     for path in email.attachments:
-        message.add_attachment(path.read_bytes(), maintype="text", subtype="csv", filename=path.name)
+        built.add_attachment(path.read_bytes(), maintype="text", subtype="csv", filename=path.name)
+    return built
+
+
+@contextmanager
+def connect(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
+    """One SMTP session (logged in when the connection has credentials), for one or many emails."""
     client_class = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
     with client_class(settings.host, settings.port, timeout=settings.timeout) as client:
         if settings.starttls and not settings.ssl:
             client.starttls()
         if settings.login and settings.password:
             client.login(settings.login, settings.password)
-        client.send_message(message)
+        yield client
+
+
+def send(settings: SmtpSettings, email: Email) -> None:
+    with connect(settings) as client:
+        client.send_message(message(settings, email))

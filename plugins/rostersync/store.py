@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -104,13 +105,37 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> None:
         execute(conn, f"schema/{path.stem}")
 
 
+class RosterBusy(RuntimeError):
+    """Another process kept the district's store locked for longer than we wait."""
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the store, waiting while another process has it (DuckDB allows one writer process: a sync
+    task, notify_accounts and the rollback command take turns). `$ROSTERSYNC_LOCK_WAIT_SECONDS`, 600."""
+    wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise RosterBusy(
+                    f"{path} stayed in use by another process for {wait:.0f} s (another task of this district, "
+                    f"notify_accounts or the rollback command); nothing was changed. Try again when it is done. "
+                    f"DuckDB said: {error}"
+                ) from error
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
 @contextmanager
 def connect(district_id: str, root: Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """An open, migrated connection to a district's store, closed on exit."""
     path = roster_path(district_id, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     read_only = read_only and path.exists()
-    conn = duckdb.connect(str(path), read_only=read_only)
+    conn = _open(path, read_only)
     try:
         _configure(conn)
         if not read_only:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rostersync import apply, clever, gate, holds, landing, notify, plan, quality, reports, snapshot, store
+from rostersync import apply, clever, gate, holds, landing, notify, plan, quality, reports, snapshot, store, welcome
 from rostersync.config import CleverSource, DistrictConfig, SftpSource
 from rostersync.format_check import FormatCheckFailed, check_folder
 from rostersync.formats import get_format
@@ -287,3 +287,22 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
     _email_admins(smtp, config, run_id, template, **answered, **context)
     log.info("emailed %d admin address(es): %s; summary page %s", len(config.admin_emails), run.status, page)
     return {"status": run.status, "recipients": len(config.admin_emails)}
+
+
+def notify_accounts(
+    config: DistrictConfig, school_id: str, roles: list[str], run_id: str, smtp: notify.SmtpSettings
+) -> dict:
+    """Welcome emails to the new accounts of one school (teachers first); never twice to an account.
+    Accounts without an email are listed in the run's reports folder, not failed."""
+    with store.connect(config.district_id) as conn:
+        result = welcome.send_welcomes(
+            conn,
+            smtp,
+            district=config.name,
+            school_id=school_id,
+            roles=roles,
+            run_id=run_id,
+            report_folder=store.reports_dir(config.district_id, run_id),
+            app_url=config.app_url,
+        )
+    return result.as_dict()

@@ -1,0 +1,1 @@
+SELECT school_id FROM schools ORDER BY school_id;
