@@ -19,19 +19,24 @@ Nightly at {start} {timezone}, from {source}. Each run passes these gates, in or
 
 1. **land_files**: copies the upload (SFTP files, or Clever's API pages) into
    `data/landing/{district_id}/<run>/` with a sha256 manifest. A missing required file fails the task
-   and names it. An upload identical to the last applied one ends the run as *no new data*.
+   and names it. An upload identical to the last applied one ends the run as *no new data*. Files 80
+   days old or more get the admins one warning email per upload (at 90 days syncs stop removing).
 2. **format_check**: every file, line and column against the format. Any error stops the run and emails
    the admins the list (and a CSV). *Fix*: ask the district to correct the export and upload again.
 3. **normalize**: the files into the canonical snapshot tables in `data/{district_id}/roster.duckdb`.
 4. **expectations**: Great Expectations suites (`expectations/*.json`) and record-level errors/alerts;
-   reports in `data/reports/{district_id}/<run>/`. A *fatal* expectation fails the run.
-5. **detect_holds**: the plan (every create, update, removal) and the holds per school.
+   reports in `data/reports/{district_id}/<run>/` (one CSV per error or alert type, per run and per
+   school; GX results and failing rows under `expectations/`). A *fatal* expectation fails the run.
+5. **detect_holds**: the plan (every create, update, removal) and the holds per school; writes the
+   run's `summary.html` and one page per school, and emails the admins when a school is held.
 6. **approve**: the approval gate. Waits for an approver only when a school is on hold (always on the
    first sync). *Approve* applies exactly the plan shown; *Reject* applies nothing for held schools
    (schools not on hold still apply).
 7. **apply_diff**: the plan in one transaction, with a change log. Refuses if the roster moved since
    the plan was made: clear `detect_holds` and the tasks after it to recompute.
-8. **notify**: the summary email to {admins}.
+8. **notify**: the summary email to {admins}, with links to the reports.
+
+Welcome emails to new accounts are sent per school by the manual DAG `notify_accounts`.
 """
 
 

@@ -46,3 +46,40 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
     assert school_pages and all(f'href="schools/{p.parent.name}/summary.html"' in page for p in school_pages)
     with store.connect("tasks") as conn:
         assert apply.last_applied_upload(conn) == ("r1", landed.upload_sha256)
+
+
+def _aged_upload(tmp_path, days):
+    upload = synth.WRITERS["remind_csv_v2"](synth.generate(30, seed=2), tmp_path / "upload")
+    then = time.time() - days * 86400
+    for f in upload.iterdir():
+        os.utime(f, (then, then))
+    return upload
+
+
+def test_an_upload_80_days_old_warns_the_admins_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    config = load_district(district_yaml(tmp_path / "config", "aging"))
+    upload = _aged_upload(tmp_path, 81)
+    with SmtpSink() as sink:
+        smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
+        first = tasks.land(config, "r1", landing.LocalFolder(upload)).as_dict()
+        assert tasks.warn_if_upload_old(config, "r1", first, smtp) is True
+        again = tasks.land(config, "r2", landing.LocalFolder(upload)).as_dict()
+        assert tasks.warn_if_upload_old(config, "r2", again, smtp) is False  # the same upload: told once
+        deadline = time.time() + 5
+        while not sink.messages and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+    [warning] = sink.messages
+    assert warning["To"] == "admin@testville.example.org"
+    assert warning["Subject"] == "Testville Unified: no new roster upload for 81 days"
+    text = warning.get_body(("plain",)).get_content()
+    assert "In 9 days the upload is 90 days old" in text and "removes nothing" in text
+
+
+def test_an_upload_younger_than_80_days_sends_no_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    config = load_district(district_yaml(tmp_path / "config", "fresh"))
+    landed = tasks.land(config, "r1", landing.LocalFolder(_aged_upload(tmp_path, 79))).as_dict()
+    smtp = SmtpSettings(host="127.0.0.1", port=9, from_email="r@example.org")  # nothing listens: must not be used
+    assert tasks.warn_if_upload_old(config, "r1", landed, smtp) is False

@@ -17,6 +17,7 @@ from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
 from rostersync import tasks
 from rostersync.config import DistrictConfig, SftpSource
+from rostersync.notify import smtp_settings
 
 
 class LandFilesSensor(BaseSensorOperator):
@@ -53,6 +54,7 @@ class LandFilesSensor(BaseSensorOperator):
                 f"{', '.join(self._waiting_on) or 'unknown'} (each file must be unchanged for "
                 f"{self.source.settle_seconds} s)"
             ) from None
+        tasks.warn_if_upload_old(self.config, context["run_id"], landed, smtp_settings(self.config.smtp_conn_id))
         return skip_if_unchanged(landed)
 
 

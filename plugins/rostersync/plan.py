@@ -15,6 +15,8 @@ from rostersync.config import DistrictConfig
 
 ENTITIES = ("accounts", "classes", "memberships")
 STALE_AFTER_DAYS = 90
+WARN_AFTER_DAYS = 80
+"""An upload this old gets the admins a warning, before it turns stale at STALE_AFTER_DAYS."""
 """An upload older than this is stale: it creates and updates, but removes nothing."""
 
 

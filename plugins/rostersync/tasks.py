@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,39 @@ def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing
             result.folder,
         )
     return result
+
+
+def warn_if_upload_old(config: DistrictConfig, run_id: str, landed: dict, smtp: notify.SmtpSettings | None) -> bool:
+    """Email the admins once per upload when the files are WARN_AFTER_DAYS old or more (a district that
+    stopped uploading: every run finds the same files). Past STALE_AFTER_DAYS a sync makes no removals."""
+    uploaded_at, sha = landed.get("uploaded_at"), landed.get("upload_sha256")
+    if not uploaded_at or not sha or landed.get("waiting_on"):
+        return False
+    age = (time.time() - uploaded_at) / 86400
+    if age < plan.WARN_AFTER_DAYS:
+        return False
+    with store.connect(config.district_id) as conn:
+        [(warned,)] = store.query(conn, "landing/select_upload_warned", {"upload_sha256": sha})
+        if warned or smtp is None:
+            return False
+        _email_admins(
+            smtp,
+            config,
+            run_id,
+            "upload_overdue",
+            age_days=age,
+            uploaded_on=datetime.fromtimestamp(uploaded_at, UTC).date().isoformat(),
+            stale_after_days=plan.STALE_AFTER_DAYS,
+            days_left=max(0, plan.STALE_AFTER_DAYS - age),
+            same_files=bool(landed.get("same_as_run")),
+        )
+        store.execute(
+            conn,
+            "landing/insert_upload_warning",
+            {"upload_sha256": sha, "age_days": age, "run_id": run_id, "warned_at": datetime.now(UTC)},
+        )
+    log.warning("the upload is %.0f days old: warned %d admin address(es)", age, len(config.admin_emails))
+    return True
 
 
 def land_clever(config: DistrictConfig, run_id: str, base_url: str, token: str) -> landing.LandingResult:
