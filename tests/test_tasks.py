@@ -83,3 +83,69 @@ def test_an_upload_younger_than_80_days_sends_no_warning(tmp_path, monkeypatch):
     landed = tasks.land(config, "r1", landing.LocalFolder(_aged_upload(tmp_path, 79))).as_dict()
     smtp = SmtpSettings(host="127.0.0.1", port=9, from_email="r@example.org")  # nothing listens: must not be used
     assert tasks.warn_if_upload_old(config, "r1", landed, smtp) is False
+
+
+def _received(sink, n):
+    deadline = time.time() + 5
+    while len(sink.messages) < n and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # and nothing more
+    return list(sink.messages)
+
+
+def test_an_unreadable_upload_emails_the_admins_the_errors_with_the_csv(tmp_path, monkeypatch):
+    from rostersync.format_check import FormatCheckFailed
+
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    config = load_district(district_yaml(tmp_path / "config", "broken"))
+    upload = _aged_upload(tmp_path, 1)
+    users = upload / "users.csv"
+    lines = users.read_text().splitlines()
+    lines[3] += ",one too many"
+    users.write_text("\n".join(lines) + "\n")
+    os.utime(users, (time.time() - 3600, time.time() - 3600))
+    with SmtpSink() as sink:
+        smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
+        tasks.land(config, "r1", landing.LocalFolder(upload))
+        with pytest.raises(FormatCheckFailed, match="users.csv"):
+            tasks.format_check(config, "r1", smtp)
+        [email] = _received(sink, 1)
+    assert email["To"] == "admin@testville.example.org"
+    assert email["Subject"].startswith("Testville Unified") and "format error" in email["Subject"]
+    [attachment] = list(email.iter_attachments())
+    assert attachment.get_filename() == "format_errors.csv"
+    assert "users.csv,4," in attachment.get_content()  # the file and the line
+    text = email.get_body(("plain",)).get_content()
+    assert "users.csv line 4" in text and "format_errors.csv" in text
+
+
+def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links_their_lists(tmp_path, monkeypatch):
+    from roster_helpers import small_district
+
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("ROSTERSYNC_REPORTS_URL", "https://reports.example.org")
+    config = load_district(district_yaml(tmp_path / "config", "errs"))
+    up = small_district(students_per_school=5, schools=("N",))
+    up.users = [(*u[:4], "no-at-sign", *u[5:]) if u[0] == "TN" else u for u in up.users]  # E101
+    folder = up.write(tmp_path / "upload")
+    for f in folder.iterdir():
+        os.utime(f, (time.time() - 3600, time.time() - 3600))
+    with SmtpSink() as sink:
+        smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
+        tasks.land(config, "r1", landing.LocalFolder(folder))
+        tasks.format_check(config, "r1", smtp)
+        tasks.normalize(config, "r1")
+        found = tasks.expectations(config, "r1")
+        tasks.detect_holds(config, "r1", smtp)
+        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", None)
+        tasks.apply_diff(config, "r1", None)
+        tasks.notify_admins(config, "r1", smtp)
+        _hold, summary = _received(sink, 2)
+    assert found["errors"] == {"E101": 1}
+    with store.connect("errs") as conn:
+        people = conn.execute("SELECT person_sid FROM accounts ORDER BY 1").fetchall()
+    assert ("TN",) not in people and len(people) == 10  # 5 students and 5 parents; the teacher is skipped
+    text = summary.get_body(("plain",)).get_content()
+    assert "created 10" in text and "E101: 1" in text
+    assert "https://reports.example.org/errs/r1/issues_E101.csv" in text
+    assert "https://reports.example.org/errs/r1/summary.html" in text

@@ -6,6 +6,7 @@ Python, so tests send to a real aiosmtpd sink without a scheduler.
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,8 +85,13 @@ def render_page(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
 
 
+_POLICY = email.policy.SMTP.clone(max_line_length=998)
+"""CRLF line ends, and headers folded only past SMTP's line limit: at the default 78 Python folds a long
+subject onto a line of its own, and a reader sees it with a leading space."""
+
+
 def message(settings: SmtpSettings, email: Email) -> EmailMessage:
-    built = EmailMessage()
+    built = EmailMessage(policy=_POLICY)
     built["Subject"] = email.subject
     built["From"] = settings.from_email
     built["To"] = ", ".join(email.to)
