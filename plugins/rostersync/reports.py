@@ -178,6 +178,8 @@ def write_summaries(
     for school_sid, school_id, selected, mapped, name in run_schools(conn, run_id):
         where = school_folder(folder, school_sid)
         state, reasons = states.get(school_id, (None, None))
+        if state != "On hold":
+            reasons = None  # a released school keeps its last hold reasons in school_state; shown below
         if not mapped:
             state, reasons = "Not synced", "no mapping in the district config"
         elif not selected:

@@ -309,12 +309,15 @@ def print_welcomes(district_id: str, run_id: str) -> None:
     with store.connect(district_id, read_only=True) as conn:
         sent = conn.execute(
             "SELECT a.role, count(*) FROM account_notifications n JOIN accounts a USING (account_id) "
-            "WHERE n.run_id = ? GROUP BY ALL ORDER BY ALL",
+            "WHERE n.run_id = ? GROUP BY ALL ORDER BY min(n.notified_at)",
             [run_id],
         ).fetchall()
     listed = store.reports_dir(district_id, run_id) / "welcome_not_sent.csv"
     not_sent = sum(1 for _ in listed.open()) - 1 if listed.exists() else 0
-    counts = ", ".join(f"{n} {role}" for role, n in sent) or "none (every account was already welcomed)"
+    names = {"teacher": "teachers", "guardian": "parents", "student": "students"}
+    counts = (
+        ", ".join(f"{n} {names.get(role, role)}" for role, n in sent) or "none (every account was already welcomed)"
+    )
     listed_note = f"; {not_sent} without an email address, listed in {listed.name}" if not_sent else ""
     print(f"run {run_id}: welcome emails sent: {counts}{listed_note}")
 
