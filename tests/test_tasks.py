@@ -37,7 +37,11 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
     assert counts["students"] == 120 and applied["counts"]["accounts"]["create"] > 120
     assert sent == {"status": "applied", "recipients": 1}
     hold, summary = sink.messages
-    assert "on hold" in hold["Subject"] and "destructive_changes.csv" in hold.get_body(("plain",)).get_content()
+    assert "on hold" in hold["Subject"] and hold["To"] == "admin@testville.example.org"
+    assert [a.get_filename() for a in hold.iter_attachments()] == ["destructive_changes.csv"]
+    hold_text = hold.get_body(("plain",)).get_content()
+    held = [line.split(":")[0].strip() for line in hold_text.splitlines() if "initial_sync (" in line]
+    assert held and all(f"/schools/{school}/summary.html" in hold_text for school in held)
     assert "roster sync applied" in summary["Subject"]
     folder = tmp_path / "data" / "reports" / "tasks" / "r1"
     page = (folder / "summary.html").read_text()

@@ -236,7 +236,9 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
     waiting = [h for h in found if h.reason not in gate.NOTHING_TO_RELEASE]
     if waiting and smtp is not None:
         csv_path = store.reports_dir(config.district_id, run_id) / "destructive_changes.csv"
-        _email_admins(smtp, config, run_id, "hold_placed", (csv_path,), holds=waiting)
+        pages = report_links(config, run_id)["schools"]
+        held_pages = {h.school: pages.get(store.run_key(school_sids.get(h.school, h.school))) for h in waiting}
+        _email_admins(smtp, config, run_id, "hold_placed", (csv_path,), holds=waiting, held_pages=held_pages)
         log.info("emailed the hold to %d admin address(es)", len(config.admin_emails))
     if summary.removals_suppressed:
         log.warning("the upload is %.0f days old: removals suppressed", summary.upload_age_days)
