@@ -47,7 +47,6 @@ def test_the_sync_summary_reaches_the_admins_with_counts_in_text_and_html(sink, 
         held_schools=["S2"],
         errors={"E101": 2},
         alerts={},
-        reports_dir="/data/reports/riverside/r1",
         reports=REPORTS,
         school_states={"S1": "Connected", "S2": "On hold"},
         not_synced={"unmapped": ["S9"], "deselected": []},
@@ -109,7 +108,6 @@ def test_html_escapes_what_came_from_the_data(sink):
         approved_by=None,
         approved_at=None,
         holds=[],
-        reports_dir="/r",
         reports=REPORTS,
     )
     assert "&lt;b&gt;Evil" in email.html

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from rostersync import apply, clever, gate, holds, landing, notify, plan, quality, reports, snapshot, store, welcome
 from rostersync.config import CleverSource, DistrictConfig, SftpSource
 from rostersync.format_check import FormatCheckFailed, check_folder
@@ -40,7 +42,6 @@ def _email_admins(
             district=config.name,
             district_id=config.district_id,
             run_id=run_id,
-            reports_dir=str(store.reports_dir(config.district_id, run_id)),
             reports=report_links(config, run_id),
             **context,
         ),
@@ -63,7 +64,7 @@ def report_links(config: DistrictConfig, run_id: str) -> dict[str, Any]:
     }
 
 
-def _write_summaries(config: DistrictConfig, conn, run_id: str, **page: Any) -> Path:
+def _write_summaries(config: DistrictConfig, conn: duckdb.DuckDBPyConnection, run_id: str, **page: Any) -> Path:
     return reports.write_summaries(
         conn,
         run_id,
@@ -293,9 +294,12 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
         summary = plan.plan_summary(conn, run_id) if run is not None else None
         states = store.query(conn, "apply/select_school_states")
         state = {school: value for school, value, _reasons in states}
-    if run is None or run.applied_at is None or summary is None:
-        return None  # every task before was skipped: the upload was the one already applied
-    answered: dict[str, Any] = {"approved_by": run.approved_by, "approved_at": run.approved_at}
+        if run is None or run.applied_at is None or summary is None:
+            return None  # every task before was skipped: the upload was the one already applied
+        answered: dict[str, Any] = {"approved_by": run.approved_by, "approved_at": run.approved_at}
+        page = _write_summaries(
+            config, conn, run_id, status=run.status, counts=run.counts, counts_title="Changes applied", **answered
+        )
     context: dict[str, Any]
     if any(h.reason == "disconnected" for h in run_holds):
         template, context = "clever_disconnected", {}
@@ -314,10 +318,6 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
                 "errors": errors,
                 "alerts": alerts,
             },
-        )
-    with store.connect(config.district_id) as conn:
-        page = _write_summaries(
-            config, conn, run_id, status=run.status, counts=run.counts, counts_title="Changes applied", **answered
         )
     _email_admins(smtp, config, run_id, template, **answered, **context)
     log.info("emailed %d admin address(es): %s; summary page %s", len(config.admin_emails), run.status, page)
