@@ -81,10 +81,16 @@ class SftpServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.close()
-            asyncio.run_coroutine_threadsafe(self._server.wait_closed(), self._loop).result(timeout=10)
+            # On the loop's own thread: asyncio servers are not thread-safe, and closing one from here
+            # raced with the loop ("'NoneType' object is not iterable" in Server._wakeup).
+            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=10)
+            self._server = None
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+    async def _close(self) -> None:
+        self._server.close()
+        await self._server.wait_closed()
 
     def __enter__(self) -> SftpServer:
         return self.start()
