@@ -100,3 +100,19 @@ def test_an_unknown_school_names_the_schools_there_are(tmp_path, sink):
         with pytest.raises(ValueError, match="roles must be some of teachers, parents, students; got pupils"):
             _send(conn, sink, tmp_path, "n1", roles=["pupils"])
     assert sink.messages == []
+
+
+def test_an_address_the_mail_server_refuses_is_listed_and_tried_again_next_time(tmp_path):
+    with SmtpSink(refuse=("sn001@school.org",)) as refusing, store.connect("unit", tmp_path) as conn:
+        sync(conn, _district(), tmp_path, "r1")
+        result = _send(conn, refusing, tmp_path, "n1", roles=["students"])
+    assert result.sent == {"student": 2} and result.refused == 1  # SN003 has no email; SN001 was refused
+    rows = list(csv.DictReader((tmp_path / "reports" / "n1" / "welcome_not_sent.csv").open()))
+    assert {(r["source_id"], r["reason"]) for r in rows} == {
+        ("SN003", "no email address"),
+        ("SN001", "address refused by the mail server"),
+    }
+    with SmtpSink() as accepting, store.connect("unit", tmp_path) as conn:
+        again = _send(conn, accepting, tmp_path, "n2", roles=["students"])
+    assert again.sent == {"student": 1}
+    assert [m["To"] for m in _received(accepting, 1)] == ["sn001@school.org"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,30 +71,42 @@ def link(path: Path) -> str:
 
 
 def _write_grouped(
-    cursor: duckdb.DuckDBPyConnection, paths: Callable[[tuple], list[Path]], batch: int = 10_000
+    cursor: duckdb.DuckDBPyConnection,
+    group: Callable[[tuple], Hashable],
+    paths: Callable[[Any], list[Path]],
+    batch: int = 10_000,
 ) -> set[Path]:
-    """Stream a query's rows into CSVs: `paths(row)` names the files a row goes to. The rows come
-    ordered so that each file's rows are together (one pass, a file open at a time per kind)."""
+    """Stream a query's rows into CSVs: `group(row)` says which group a row is in, `paths(group)` the
+    files the group's rows go to. The rows come ordered so that each file's rows are together (one
+    pass, one open file per position in `paths`); paths are worked out once per group, not per row."""
     header = [d[0] for d in cursor.description]
-    open_files: dict[int, tuple[Path, Any, Any]] = {}  # slot -> (path, handle, writer)
+    open_files: dict[int, tuple[Path, Any, Any]] = {}  # position -> (path, handle, writer)
     written: set[Path] = set()
+    current: Any = object()
+    writers: list[Any] = []
     try:
         while rows := cursor.fetchmany(batch):
             for row in rows:
-                for slot, path in enumerate(paths(row)):
-                    current = open_files.get(slot)
-                    if current is None or current[0] != path:
-                        if current is not None:
-                            current[1].close()
-                        if path in written:
-                            raise ValueError(f"rows for {path} are not together: check the query's ORDER BY")
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        handle = path.open("w", newline="", encoding="utf-8")
-                        out = csv.writer(handle)
-                        out.writerow(header)
-                        current = open_files[slot] = (path, handle, out)
-                        written.add(path)
-                    current[2].writerow([safe_cell(v) for v in row])
+                key = group(row)
+                if key != current:
+                    current, writers = key, []
+                    for slot, path in enumerate(paths(key)):
+                        opened = open_files.get(slot)
+                        if opened is None or opened[0] != path:
+                            if opened is not None:
+                                opened[1].close()
+                            if path in written:
+                                raise ValueError(f"rows for {path} are not together: check the query's ORDER BY")
+                            path.parent.mkdir(parents=True, exist_ok=True)
+                            handle = path.open("w", newline="", encoding="utf-8")
+                            out = csv.writer(handle)
+                            out.writerow(header)
+                            opened = open_files[slot] = (path, handle, out)
+                            written.add(path)
+                        writers.append(opened[2])
+                safe = [safe_cell(v) for v in row]
+                for out in writers:
+                    out.writerow(safe)
     finally:
         for _path, handle, _out in open_files.values():
             handle.close()
@@ -113,7 +125,9 @@ def write_destructive_changes(
     school = [d[0] for d in cursor.description].index("school_id")
     sids = school_sids or {}
     written = _write_grouped(
-        cursor, lambda row: [path, school_folder(folder, sids.get(row[school], row[school])) / path.name]
+        cursor,
+        lambda row: row[school],
+        lambda school_id: [path, school_folder(folder, sids.get(school_id, school_id)) / path.name],
     )
     if path not in written:  # no removals: the file says so with its header
         write_csv(path, [d[0] for d in cursor.description], [])
@@ -129,13 +143,14 @@ def write_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Pa
     columns = [d[0] for d in cursor.description]
     code, school = columns.index("code"), columns.index("school_sid")
 
-    def paths(row: tuple) -> list[Path]:
-        name = f"issues_{row[code]}.csv"
-        if row[school] is None:
+    def paths(key: tuple[str, str | None]) -> list[Path]:
+        code_of_group, school_of_group = key
+        name = f"issues_{code_of_group}.csv"
+        if school_of_group is None:
             return [folder / name]
-        return [folder / name, school_folder(folder, row[school]) / name]
+        return [folder / name, school_folder(folder, school_of_group) / name]
 
-    written = _write_grouped(cursor, paths)
+    written = _write_grouped(cursor, lambda row: (row[code], row[school]), paths)
     return {path.stem.removeprefix("issues_"): path for path in sorted(written) if path.parent == folder}
 
 

@@ -83,7 +83,7 @@ def send_welcomes(
     refused: list[tuple] = []
     if to_send:
         with notify.connect(smtp) as client:
-            for account_id, role, _person_sid, given_name, _family_name, email, classes in to_send:
+            for account_id, role, person_sid, given_name, family_name, email, classes in to_send:
                 rendered = notify.render(
                     f"welcome_{'teacher' if role == 'admin' else role}",
                     [email],
@@ -96,7 +96,7 @@ def send_welcomes(
                 try:
                     client.send_message(notify.message(smtp, rendered))
                 except smtplib.SMTPRecipientsRefused:  # this address only; the others still get theirs
-                    refused.append((account_id, _person_sid, role, given_name, _family_name))
+                    refused.append((account_id, person_sid, role, given_name, family_name))
                     continue
                 store.execute(
                     conn,

@@ -18,9 +18,10 @@ WHERE p.run_id = $run_id
 
 INSERT INTO record_issues  -- the class is unknown: the report goes to the person's school
 SELECT $run_id, 'E103', 'error', 'membership', m.class_sid || '|' || m.person_sid, s.school_sid
-FROM snap_memberships m LEFT JOIN person_school s USING (person_sid)
-WHERE m.run_id = $run_id
-  AND NOT EXISTS (SELECT 1 FROM snap_classes c WHERE c.run_id = $run_id AND c.class_sid = m.class_sid);
+FROM (SELECT class_sid, person_sid FROM snap_memberships m
+      WHERE m.run_id = $run_id
+        AND NOT EXISTS (SELECT 1 FROM snap_classes c WHERE c.run_id = $run_id AND c.class_sid = m.class_sid)) m
+LEFT JOIN person_school s USING (person_sid);
 
 INSERT INTO record_issues
 SELECT $run_id, 'E104', 'error', 'membership', m.class_sid || '|' || m.person_sid, c.school_sid

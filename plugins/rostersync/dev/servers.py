@@ -100,10 +100,17 @@ class SftpServer:
 
 
 class _KeepMessages:
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, refuse: frozenset[str] = frozenset()):
         self.folder = folder
+        self.refuse = refuse
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address.lower() in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -117,11 +124,11 @@ class _KeepMessages:
 
 
 class SmtpSink:
-    """An SMTP server that accepts everything and delivers nothing."""
+    """An SMTP server that accepts everything (but the `refuse` addresses) and delivers nothing."""
 
-    def __init__(self, folder: Path | None = None, port: int = 0):
+    def __init__(self, folder: Path | None = None, port: int = 0, refuse: tuple[str, ...] = ()):
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # it logs every recipient address
-        self.handler = _KeepMessages(folder)
+        self.handler = _KeepMessages(folder, frozenset(a.lower() for a in refuse))
         self.controller = Controller(self.handler, hostname=LOOPBACK, port=port or _free_port())
         self.port = self.controller.port
 
