@@ -18,7 +18,6 @@ REPORTS = {
     "destructive": None,
     "format_errors": "https://reports.example.org/riverside/r1/format_errors.csv",
     "issues": {"E101": "https://reports.example.org/riverside/r1/issues_E101.csv"},
-    "schools": {},
 }
 
 

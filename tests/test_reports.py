@@ -75,8 +75,7 @@ def run2(tmp_path):
         prepare(conn, _one_of_each(), tmp_path, "r2")
         folder = tmp_path / "reports" / "r2"
         written = reports.write_record_issues(conn, "r2", folder)
-        sids = {school_id: sid for sid, school_id, *_ in reports.run_schools(conn, "r2")}
-        reports.write_destructive_changes(conn, "r2", folder, sids)
+        reports.write_destructive_changes(conn, "r2", folder)
         page = reports.write_summaries(
             conn,
             "r2",

@@ -17,7 +17,6 @@ from rostersync.apply import SyncRun, load_sync_run, save_sync_run
 from rostersync.config import DistrictConfig
 from rostersync.holds import Hold, plan_holds
 from rostersync.plan import plan_summary, school_changes, school_map
-from rostersync.reports import run_schools
 
 APPROVE = "Approve"
 REJECT = "Reject"
@@ -36,10 +35,9 @@ def render_gate(
     conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, links: Mapping[str, Any] | None = None
 ) -> tuple[str, str]:
     """(subject, Markdown body) for the approver, from the run's frozen plan. `links`: the run's
-    report links (`tasks.report_links`): the summary page, each school's page, the destructive CSV."""
+    report links: `summary`, `destructive`, and `schools` (roster school id -> its page)."""
     links = links or {}
     school_pages = links.get("schools", {})
-    sids = {school_id: sid for sid, school_id, *_ in run_schools(conn, run_id)}
     summary = plan_summary(conn, run_id)
     holds = plan_holds(conn, run_id)
     per_school = school_changes(conn, run_id)
@@ -63,7 +61,7 @@ def render_gate(
     for school, school_holds in held.items():
         lines += ["", f"### School `{school}`: on hold"]
         lines += [f"- **{h.reason}**: {h.detail}" for h in school_holds]
-        page = school_pages.get(store.run_key(sids.get(school, school)))
+        page = school_pages.get(school)
         if page:
             lines.append(f"- report: [{school} summary]({page})")
         for entity, counts in per_school.get(school, {}).items():

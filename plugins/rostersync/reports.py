@@ -113,17 +113,15 @@ def _write_grouped(
     return written
 
 
-def write_destructive_changes(
-    conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, school_sids: dict[str, str] | None = None
-) -> Path:
+def write_destructive_changes(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> Path:
     """Every removal the plan would make, for the admin to confirm or fix at the source, and each
-    school's own list in its folder (`school_sids`: roster school id -> source school id)."""
+    school's own list in its folder."""
     path = folder / "destructive_changes.csv"
     for stale in folder.glob("schools/*/destructive_changes.csv"):
         stale.unlink()
+    sids = {school_id: sid for sid, school_id, *_ in run_schools(conn, run_id)}
     cursor = conn.execute(store.sql("reports/select_destructive_changes"), {"run_id": run_id})
     school = [d[0] for d in cursor.description].index("school_id")
-    sids = school_sids or {}
     written = _write_grouped(
         cursor,
         lambda row: row[school],
@@ -157,6 +155,16 @@ def write_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Pa
 def run_schools(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
     """(source id, roster id, selected, mapped, name) of each school of the run."""
     return store.query(conn, "reports/select_run_schools", {"run_id": run_id})
+
+
+def school_pages(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> dict[str, str]:
+    """Roster school id -> the link to its summary page, for the schools of the run that have one."""
+    pages = {}
+    for school_sid, school_id, *_ in run_schools(conn, run_id):
+        page = school_folder(folder, school_sid) / "summary.html"
+        if page.exists():
+            pages[school_id] = link(page)
+    return pages
 
 
 def write_summaries(

@@ -49,7 +49,7 @@ def _email_admins(
 
 
 def report_links(config: DistrictConfig, run_id: str) -> dict[str, Any]:
-    """Links to the run's reports that exist: summary page, destructive changes, issue CSVs, schools."""
+    """Links to the run's reports that exist: summary page, destructive changes, issue CSVs."""
     folder = store.reports_dir(config.district_id, run_id)
 
     def link(path: Path) -> str | None:
@@ -60,7 +60,6 @@ def report_links(config: DistrictConfig, run_id: str) -> dict[str, Any]:
         "destructive": link(folder / "destructive_changes.csv"),
         "format_errors": link(folder / "format_errors.csv"),
         "issues": {p.stem.removeprefix("issues_"): reports.link(p) for p in sorted(folder.glob("issues_*.csv"))},
-        "schools": {p.parent.name: reports.link(p) for p in sorted(folder.glob("schools/*/summary.html"))},
     }
 
 
@@ -221,8 +220,8 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
         else:
             summary = plan.compute_plan(conn, config, run_id, upload_age_days=age)
             found = holds.detect_holds(conn, config, run_id)
-        school_sids = {school_id: sid for sid, school_id, *_ in reports.run_schools(conn, run_id)}
-        reports.write_destructive_changes(conn, run_id, store.reports_dir(config.district_id, run_id), school_sids)
+        folder = store.reports_dir(config.district_id, run_id)
+        reports.write_destructive_changes(conn, run_id, folder)
         waits = gate.gate_needed(conn, run_id)
         _write_summaries(
             config,
@@ -233,13 +232,20 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
             counts_title="Changes planned",
             approved_by=None,
         )
+        pages = reports.school_pages(conn, run_id, folder)
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
     waiting = [h for h in found if h.reason not in gate.NOTHING_TO_RELEASE]
     if waiting and smtp is not None:
-        csv_path = store.reports_dir(config.district_id, run_id) / "destructive_changes.csv"
-        pages = report_links(config, run_id)["schools"]
-        held_pages = {h.school: pages.get(store.run_key(school_sids.get(h.school, h.school))) for h in waiting}
-        _email_admins(smtp, config, run_id, "hold_placed", (csv_path,), holds=waiting, held_pages=held_pages)
+        held_pages = {h.school: pages.get(h.school) for h in waiting}
+        _email_admins(
+            smtp,
+            config,
+            run_id,
+            "hold_placed",
+            (folder / "destructive_changes.csv",),
+            holds=waiting,
+            held_pages=held_pages,
+        )
         log.info("emailed the hold to %d admin address(es)", len(config.admin_emails))
     if summary.removals_suppressed:
         log.warning("the upload is %.0f days old: removals suppressed", summary.upload_age_days)
@@ -255,7 +261,11 @@ def gate_text(config: DistrictConfig, run_id: str) -> tuple[bool, str, str]:
     with store.connect(config.district_id) as conn:
         if not gate.gate_needed(conn, run_id):
             return False, "", ""
-        subject, body = gate.render_gate(conn, config, run_id, report_links(config, run_id))
+        links = {
+            **report_links(config, run_id),
+            "schools": reports.school_pages(conn, run_id, store.reports_dir(config.district_id, run_id)),
+        }
+        subject, body = gate.render_gate(conn, config, run_id, links)
     return True, subject, body
 
 
