@@ -104,12 +104,12 @@ def test_a_oneroster_package_may_come_as_one_zip(tmp_path):
 
 
 def test_a_zip_past_the_size_cap_is_refused(tmp_path):
-    from rostersync.format_check import FormatReport, unpack_package
+    from rostersync.format_check import FormatReport, ZipLimits, unpack_package
 
     with zipfile.ZipFile(tmp_path / "big.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("users.csv", "x" * 100_000)
     report = FormatReport("oneroster_v1_1")
-    unpack_package(get_format("oneroster_v1_1"), tmp_path, report, cap=10_000)
+    unpack_package(get_format("oneroster_v1_1"), tmp_path, report, ZipLimits(total_bytes=10_000))
     assert [e.code for e in report.errors] == ["F015"]
     assert not (tmp_path / "package").exists()
 

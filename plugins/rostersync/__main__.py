@@ -64,7 +64,7 @@ def preview(fmt_name: str, source: Path, config: DistrictConfig | None) -> dict:
             if config.district_id != "preview" and roster.exists():
                 conn.execute("ATTACH ? AS live (READ_ONLY)", [str(roster)])
                 for table in ROSTER_TABLES:
-                    conn.execute(f"INSERT INTO {table} SELECT * FROM live.{table}")
+                    conn.execute(store.sql_with("check/copy_live_table", table=table))
                 conn.execute("DETACH live")
             counts = snapshot.normalize(conn, fmt, folder, PREVIEW_RUN)
             result = quality.run_quality(conn, PREVIEW_RUN, None)

@@ -146,16 +146,14 @@ def rollback_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> str:
             f"run {run_id} is not the last applied run (that is {newest}); roll back newer runs first"
         )
     rollback_id = f"rollback__{run_id}"
-    text = store.sql("apply/rollback_run").format(
-        account=_row_type(conn, "accounts"),
-        **{"class": _row_type(conn, "classes")},
-        membership=_row_type(conn, "memberships"),
-        school=_row_type(conn, "schools"),
-    )
+    row_types = {
+        f"{entity}_type": _row_type(conn, table)
+        for entity, table in (("account", "accounts"), ("class", "classes"), ("membership", "memberships"))
+    } | {"school_type": _row_type(conn, "schools")}
     conn.execute("BEGIN TRANSACTION")
     try:
         version = store.roster_version(conn)
-        store.execute_text(conn, text, {"run_id": run_id, "rollback_id": rollback_id})
+        store.execute(conn, "apply/rollback_run", {"run_id": run_id, "rollback_id": rollback_id, **row_types})
         save_sync_run(
             conn,
             SyncRun(

@@ -121,6 +121,16 @@ class DistrictConfig(_Strict):
         minutes = int(hashlib.sha256(self.district_id.encode()).hexdigest(), 16) % 120
         return time((23 + minutes // 60) % 24, minutes % 60)
 
+    def sftp_source(self) -> SftpSource:
+        if not isinstance(self.source, SftpSource):
+            raise TypeError(f"district {self.district_id} is not an SFTP district")
+        return self.source
+
+    def clever_source(self) -> CleverSource:
+        if not isinstance(self.source, CleverSource):
+            raise TypeError(f"district {self.district_id} is not a Clever district")
+        return self.source
+
     def school(self, school_sid: str) -> School:
         return self.schools.get(school_sid, School())
 

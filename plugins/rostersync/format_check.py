@@ -10,6 +10,8 @@ import codecs
 import csv
 import difflib
 import io
+import os
+import re
 import shutil
 import zipfile
 from collections import Counter
@@ -18,8 +20,9 @@ from pathlib import Path
 
 import duckdb
 
-from rostersync import store
+from rostersync import csvfile, store
 from rostersync.clever import load_page, read_pages
+from rostersync.errors import RosterSyncError
 from rostersync.formats import FileSpec, Format
 
 
@@ -55,14 +58,67 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         CatalogueEntry(
             "F016", "delta file row without a status", "In a delta file every row says active or tobedeleted."
         ),
+        CatalogueEntry(
+            "F017",
+            "mixed line endings",
+            "Export the file again in one go; remove line breaks from inside values.",
+        ),
+        CatalogueEntry(
+            "F018",
+            "control character or byte-order mark inside the file",
+            "Remove the invisible character from the value (a copy and paste from another program left it).",
+        ),
+        CatalogueEntry("F019", "column named twice in the header", "Keep one column of each name."),
+        CatalogueEntry(
+            "F020", "file name twice in the zip", "Zip one copy of each file (the zip has it in two folders)."
+        ),
+        CatalogueEntry(
+            "F022",
+            "header cell is not a column name",
+            "Column names are letters, digits, spaces and . _ - only; the first line must be the header.",
+        ),
+        CatalogueEntry(
+            "F021",
+            "zip member encrypted or compressed in an unsupported way",
+            "Zip the files without a password, with ordinary (deflate) compression.",
+        ),
     )
 }
+
+FORMAT_ALERTS: dict[str, CatalogueEntry] = {
+    e.code: e
+    for e in (
+        CatalogueEntry(
+            "A301",
+            "header name matched ignoring spaces or letter case",
+            "Write the column name exactly as the format spells it.",
+        ),
+        CatalogueEntry(
+            "A302",
+            "optional column not in the file: the sync goes on without it",
+            "Add the column to the export if the district has the data.",
+        ),
+    )
+}
+"""Format findings that do not stop the run: reported to the admins, listed by `check`."""
 
 MAX_REPORTED_PER_FILE = 200
 """Past this many errors in one file the report stops listing them (the count stays exact)."""
 PACKAGE_DIR = "package"
 """Where a zipped upload is unpacked, inside the run's landing folder (the zip itself stays as it came)."""
-UNPACKED_CAP_BYTES = 4 * 2**30
+UNPACKED = ".unpacked"
+"""Written last into an unpacked package: a package folder without it is from an attempt that died."""
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What a zipped package may unpack to. Real exports compress CSV 5-20 times; these stay far above."""
+
+    total_bytes: int = int(os.environ.get("ROSTERSYNC_ZIP_MAX_BYTES", 4 * 2**30))
+    max_ratio: float = float(os.environ.get("ROSTERSYNC_ZIP_MAX_RATIO", 200))
+    """Unpacked size over compressed size, per member; only checked past `ratio_floor` bytes."""
+    ratio_floor: int = 10 * 2**20
+    max_members: int = 1000
 
 
 @dataclass(frozen=True)
@@ -72,13 +128,19 @@ class FormatError:
     line: int | None
     column: str | None
     message: str
+    value: str | None = None
+    """The offending value, for the admins' report and email only: never in a log or a task's exception."""
+
+    @property
+    def entry(self) -> CatalogueEntry:
+        return CATALOGUE.get(self.code) or FORMAT_ALERTS[self.code]
 
     @property
     def hint(self) -> str:
-        return CATALOGUE[self.code].fix
+        return self.entry.fix
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "problem": CATALOGUE[self.code].problem, "hint": self.hint}
+        return {**asdict(self), "problem": self.entry.problem, "hint": self.hint}
 
     def __str__(self) -> str:
         where = (
@@ -93,19 +155,27 @@ class FormatReport:
     errors: list[FormatError] = field(default_factory=list)
     error_count: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    alerts: list[FormatError] = field(default_factory=list)
+    folder: str = ""
+    """Where the checked CSV files are (the unpacked package of a zipped upload)."""
 
     @property
     def ok(self) -> bool:
         return self.error_count == 0
 
     def add(self, error: FormatError, listed: bool = True) -> None:
+        if error.code in FORMAT_ALERTS:
+            self.alerts.append(error)
+            return
         self.error_count += 1
         if listed:
             self.errors.append(error)
 
     def summary(self) -> str:
+        """Codes, files, lines, columns and counts: never a value (this goes to the task log)."""
         if self.ok:
-            return f"format check passed: {sum(self.rows.values())} rows in {len(self.rows)} files"
+            text = f"format check passed: {sum(self.rows.values())} rows in {len(self.rows)} files"
+            return text + "".join(f"\n  alert {a}" for a in self.alerts)
         lines = [f"format check found {self.error_count} error(s); nothing was processed:"]
         lines += [f"  {e}" for e in self.errors[:50]]
         if self.error_count > 50:
@@ -113,44 +183,98 @@ class FormatReport:
         return "\n".join(lines)
 
 
-class FormatCheckFailed(RuntimeError):
+class FormatCheckFailed(RosterSyncError):
     def __init__(self, report: FormatReport):
-        super().__init__(report.summary())
+        super().__init__("R001", report.summary())
         self.report = report
 
 
-def check_folder(fmt: Format, folder: Path) -> FormatReport:
+def check_folder(fmt: Format, folder: Path, work: Path | None = None) -> FormatReport:
     """Check every file of `fmt` in `folder`; returns the report (never raises for bad data).
 
-    Each file is first read by DuckDB, strictly, and its row-level rules counted in SQL: the nightly
-    case, a clean file, costs seconds for millions of rows. Only a file with a problem is read again
-    line by line, to name every problem's line and column exactly."""
+    A zipped upload is unpacked into `work` (default: `folder/package`). Each file is scanned raw, then
+    read by DuckDB, strictly, and its row-level rules counted in SQL: the nightly case, a clean file,
+    costs seconds for millions of rows. Only a file with a problem is read again line by line, to name
+    every problem's line and column exactly."""
     report = FormatReport(format=fmt.name)
     if fmt.json_objects:
         _check_pages(fmt, folder, report)
+        report.folder = str(folder)
         return report
-    folder = unpack_package(fmt, folder, report)
+    source = unpack_package(fmt, folder, report, work=work)
+    report.folder = str(source)
     if not report.ok:
         return report
-    modes = manifest_modes(folder) if fmt.manifest_version else {}
+    modes = manifest_modes(source) if fmt.manifest_version else {}
     conn = duckdb.connect(":memory:")
     try:
         for spec in fmt.files:
-            path = folder / spec.name
+            path = source / spec.name
             if not path.exists():
                 if spec.required and not carried_over(modes, spec.name):
                     report.add(FormatError("F001", spec.name, None, None, f"{spec.name} was not in the upload"))
                 continue
-            rows = _clean_rows(conn, spec, path)
-            if rows is not None:
-                report.rows[spec.name] = rows
-            else:
-                _check_file(spec, path, report)
+            _check_csv(conn, spec, path, report)
     finally:
         conn.close()
     if fmt.manifest_version and report.ok:
-        _check_manifest(fmt, folder, report)
+        _check_manifest(fmt, source, report)
     return report
+
+
+def _check_csv(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, report: FormatReport) -> None:
+    raw = csvfile.scan(path)
+    listed = Counter[str]()
+
+    def add(code: str, line: int | None, column: str | None, message: str, value: str | None = None) -> None:
+        listed[spec.name] += 1
+        report.add(
+            FormatError(code, spec.name, line, column, message, value), listed[spec.name] <= MAX_REPORTED_PER_FILE
+        )
+
+    for problem in raw.problems:
+        add(problem.code, problem.line, None, problem.message)
+    if not raw.readable:
+        return
+    header = csvfile.read_header(path)
+    if header is None:
+        _check_lines(spec, path, add, report)  # names the line and byte that cannot be read
+        return
+    match = csvfile.match_header(spec, header)
+    if not _check_header(spec, match, add):
+        return  # rows cannot be checked against a header that is wrong
+    rows = None if raw.problems else _clean_rows(conn, spec, path, match)
+    if rows is not None and rows != raw.data_lines:
+        rows = None  # the read and the bytes disagree: find the line that made them
+    if rows is None:
+        rows = _check_lines(spec, path, add, report, match)
+        if rows is not None and rows != raw.data_lines and report.ok:
+            add("F005", None, None, f"{rows} rows read, but the file has {raw.data_lines} lines of data")
+    if rows is not None:
+        report.rows[spec.name] = rows
+
+
+def _check_header(spec: FileSpec, match: csvfile.HeaderMatch, add) -> bool:
+    """Header cells are the file's text (a file without a header has a person in its first line): a
+    message names the format's columns only; the cell itself goes in the error's value."""
+    unreadable = [(n, cell) for n, cell in enumerate(match.header, start=1) if not csvfile.COLUMN_NAME.fullmatch(cell)]
+    for position, cell in unreadable:
+        add("F022", 1, None, f"header cell {position} holds characters no column name has", cell)
+    for cell in match.duplicates:
+        known = next((c for c in spec.columns if csvfile.header_key(c) == csvfile.header_key(cell)), None)
+        add("F019", 1, known, "a column name appears more than once in the header", None if known else cell)
+    for column in match.missing:
+        guess = difflib.get_close_matches(column, [u.strip() for u in match.unknown], n=1)
+        message = f"column {column!r} is missing from the header"
+        if guess:
+            message += "; a header cell is close to it: misspelled? (the cell is in the report)"
+        add("F004", 1, column, message, guess[0] if guess else None)
+    for written, column in match.loose:
+        add("A301", 1, column, f"header {written!r} read as {column!r}")
+    for column in match.absent:
+        if column in spec.used_columns:
+            add("A302", 1, column, f"no {column!r} column: read as blank on every row")
+    return not (match.missing or match.duplicates or unreadable)
 
 
 def _check_pages(fmt: Format, folder: Path, report: FormatReport) -> None:
@@ -178,44 +302,81 @@ def source_folder(folder: Path) -> Path:
     return folder / PACKAGE_DIR if (folder / PACKAGE_DIR).is_dir() else folder
 
 
-def unpack_package(fmt: Format, folder: Path, report: FormatReport, cap: int = UNPACKED_CAP_BYTES) -> Path:
-    """A zip sent instead of the files is unpacked (once) into `folder/package`; returns the files' folder."""
+def unpack_package(
+    fmt: Format, folder: Path, report: FormatReport, limits: ZipLimits | None = None, work: Path | None = None
+) -> Path:
+    """A zip sent instead of the files is unpacked (once) into `work` (default `folder/package`); returns
+    the files' folder. Members are found by file name in any folder of the zip; a name twice, a path out
+    of the package, an encrypted or oddly compressed member, or an implausible size is a format error."""
+    limits = limits or ZipLimits()
     zips = sorted(folder.glob("*.zip"))
     if not zips or any((folder / name).exists() for name in fmt.required_files):
         return source_folder(folder)
-    target = folder / PACKAGE_DIR
-    if target.is_dir():
+    target = work or folder / PACKAGE_DIR
+    if target.is_dir() and (target / UNPACKED).exists():
         return target
-    partial = folder / (PACKAGE_DIR + ".partial")
+    package = zips[0]
+    partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    written = 0
+    partial.mkdir(parents=True)
+
+    def refuse(code: str, message: str) -> None:
+        report.add(FormatError(code, package.name, None, None, message))
+
     try:
-        with zipfile.ZipFile(zips[0]) as archive:
-            for member in archive.infolist():
+        with zipfile.ZipFile(package) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > limits.max_members:
+                refuse("F015", f"{len(members)} members, at most {limits.max_members}")
+                return folder
+            seen: dict[str, str] = {}
+            for member in members:
                 name = member.filename
-                if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
-                    report.add(FormatError("F014", zips[0].name, None, None, f"{name!r} points outside the package"))
+                if name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) or ":" in name:
+                    refuse("F014", "a member's path points outside the package")
                     continue
-                if member.is_dir() or not name.lower().endswith(".csv"):
+                base = re.split(r"[/\\]", name)[-1]
+                if not base.lower().endswith(".csv"):
                     continue
-                with archive.open(member) as source, (partial / Path(name).name).open("wb") as out:
+                if base.lower() in seen:
+                    refuse("F020", f"{base} is in the zip twice (in different folders): send one")
+                    continue
+                seen[base.lower()] = name
+                if member.flag_bits & 0x1:
+                    refuse("F021", f"{base} is encrypted: send the package without a password")
+                    continue
+                if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    refuse("F021", f"{base} uses a compression this reader does not support: use plain deflate")
+                    continue
+                if member.file_size > limits.ratio_floor and member.file_size > limits.max_ratio * max(
+                    member.compress_size, 1
+                ):
+                    refuse("F015", f"{base} claims to unpack {member.file_size // member.compress_size}x its size")
+                    continue
+            if not report.ok:
+                return folder
+            written = 0
+            for name in seen.values():
+                member = archive.getinfo(name)
+                base = re.split(r"[/\\]", name)[-1]
+                with archive.open(member) as source, (partial / base).open("wb") as out:
                     while chunk := source.read(1 << 20):
                         written += len(chunk)
-                        if written > cap:
-                            report.add(
-                                FormatError("F015", zips[0].name, None, None, f"unpacks past {cap // 2**20} MiB")
-                            )
+                        if written > limits.total_bytes or (
+                            written > limits.ratio_floor and written > limits.max_ratio * max(member.compress_size, 1)
+                        ):
+                            refuse("F015", f"unpacks past {limits.total_bytes // 2**20} MiB or its stated ratio")
                             return folder
                         out.write(chunk)
-    except zipfile.BadZipFile as exc:
-        report.add(FormatError("F002", zips[0].name, None, None, f"not a readable zip file: {exc}"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
+        refuse("F002", f"not a readable zip file ({type(exc).__name__})")
         return folder
     finally:
         if not report.ok:
             shutil.rmtree(partial, ignore_errors=True)
-    if report.ok:
-        partial.rename(target)
+    (partial / UNPACKED).write_text(package.name)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
     return target
 
 
@@ -284,94 +445,70 @@ def _check_delta_status(path: Path, report: FormatReport) -> None:
                 report.add(FormatError("F016", path.name, line, "status", "a delta row needs active or tobedeleted"))
 
 
-def read_header(path: Path) -> list[str] | None:
-    """The header row's column names, or None if the first line cannot be read as UTF-8 CSV."""
-    with path.open("rb") as handle:
-        first = handle.readline(1 << 20)
+def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, match: csvfile.HeaderMatch) -> int | None:
+    """The file's row count if DuckDB reads it strictly and no rule fails, else None. The rules are
+    counted over the file's columns by position; every name in the SQL is the code's."""
     try:
-        return [h.strip() for h in next(csv.reader([codecs.decode(first, "utf-8-sig")]))]
-    except (UnicodeDecodeError, StopIteration, csv.Error):
-        return None
-
-
-def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> int | None:
-    """The file's row count if DuckDB reads it strictly and no rule fails, else None."""
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-    header = read_header(path)
-    if not head.strip() or b"\x00" in head or header is None or any(c not in header for c in spec.columns):
-        return None
-    if len(set(header)) != len(header):
-        return None
-    try:
-        conn.execute(
-            store.sql("format_check/read_file_checked").format(table="candidate"),
-            {"path": str(path), "columns": {**dict.fromkeys(header, "VARCHAR"), "__extra": "VARCHAR"}},
-        )
+        csvfile.read_into(conn, "candidate", spec, path, match, raw=True)
     except duckdb.Error:
         return None
+
+    def col(column: str) -> str:
+        return store.identifier(csvfile.positional(match.positions[column]))
+
+    present = [c for c in spec.columns if c in match.positions]
     params: dict[str, object] = {}
     enum_checks = []
     for n, (column, allowed) in enumerate(spec.enums.items()):
-        params[f"enum{n}"] = list(allowed)
-        enum_checks.append(f"""(trim("{column}") <> '' AND NOT list_contains($enum{n}, lower(trim("{column}"))))""")
-    query = store.sql("format_check/select_file_problems").format(
+        if column in match.positions:
+            params[f"enum{n}"] = list(allowed)
+            enum_checks.append(
+                f"(trim({col(column)}) <> '' AND NOT list_contains($enum{n}, lower(trim({col(column)}))))"
+            )
+    last = store.identifier(csvfile.positional(len(match.header) - 1))
+    unique = [c for c in spec.unique_key if c in match.positions]
+    query = store.sql_with(
+        "format_check/select_file_problems",
         table="candidate",
-        field_count=f"""__extra IS NOT NULL OR "{header[-1]}" IS NULL""",
-        blank_id=" OR ".join(f"""coalesce(trim("{c}"), '') = ''""" for c in spec.id_columns) or "false",
-        bad_enum=" OR ".join(enum_checks) or "false",
-        too_long=" OR ".join(f"""length("{c}") > {limit}""" for c, limit in spec.max_lengths.items()) or "false",
-        duplicates=(
-            "count(*) - count(DISTINCT (" + ", ".join(f"""trim("{c}")""" for c in spec.unique_key) + "))"
-            if spec.unique_key
-            else "0"
+        field_count=store.Fragment(f"__extra IS NOT NULL OR {last} IS NULL"),
+        blank_id=store.Fragment(
+            " OR ".join(f"coalesce(trim({col(c)}), '') = ''" for c in spec.id_columns if c in match.positions)
+            or "false"
+        ),
+        bad_enum=store.Fragment(" OR ".join(enum_checks) or "false"),
+        too_long=store.Fragment(
+            " OR ".join(f"length({col(c)}) > {int(spec.max_length(c))}" for c in present) or "false"
+        ),
+        duplicates=store.Fragment(
+            "count(*) - count(DISTINCT (" + ", ".join(f"trim({col(c)})" for c in unique) + "))" if unique else "0"
         ),
     )
     rows, *problems = conn.execute(query, params).fetchone() or (0, 1)
-    conn.execute("DROP TABLE candidate")
+    conn.execute(store.sql_with("csv/drop_table", table="candidate"))
     if any(problems):
         return None
     return rows
 
 
-def _check_file(spec: FileSpec, path: Path, report: FormatReport) -> None:
+def _check_lines(spec: FileSpec, path: Path, add, report: FormatReport, match: csvfile.HeaderMatch | None = None):
+    """Read the file line by line, naming each problem's line and column; returns the rows read."""
     raw = path.read_bytes()
-    if not raw.strip():
-        report.add(FormatError("F003", spec.name, None, None, "the file has no content"))
-        return
-    if b"\x00" in raw[:65536]:
-        report.add(FormatError("F002", spec.name, None, None, "the file looks binary (it holds NUL bytes)"))
-        return
     try:
         text = codecs.decode(raw, "utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        report.add(FormatError("F002", spec.name, line, None, f"byte {raw[exc.start]:#04x} is not UTF-8"))
-        return
+        add("F002", line, None, f"byte {raw[exc.start]:#04x} is not UTF-8")
+        return None
     del raw
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    listed = Counter[str]()
-
-    def add(code: str, line: int | None, column: str | None, message: str) -> None:
-        listed[spec.name] += 1
-        report.add(FormatError(code, spec.name, line, column, message), listed[spec.name] <= MAX_REPORTED_PER_FILE)
-
     try:
-        header = [h.strip() for h in next(reader)]
+        next(reader)
     except (StopIteration, csv.Error) as exc:
-        add("F006", 1, None, f"the header row cannot be read: {exc}")
-        return
-    missing = [c for c in spec.columns if c not in header]
-    extra = [h for h in header if h not in spec.columns]
-    for column in missing:
-        guess = difflib.get_close_matches(column, extra, n=1)
-        message = f"column {column!r} is missing from the header"
-        if guess:
-            message += f"; found {guess[0]!r}: is it misspelled?"
-        add("F004", 1, column, message)
-    if missing:
-        return  # rows cannot be checked against a header that is wrong
-    position = {c: header.index(c) for c in spec.columns}
+        add("F006", 1, None, f"the header row cannot be read ({type(exc).__name__})")
+        return None
+    if match is None:
+        return None
+    width = len(match.header)
     seen: dict[tuple[str, ...], int] = {}
     rows = 0
     line = 1
@@ -382,29 +519,34 @@ def _check_file(spec: FileSpec, path: Path, report: FormatReport) -> None:
             if not record or record == [""]:
                 continue
             rows += 1
-            if len(record) != len(header):
-                add("F005", start, None, f"{len(record)} fields, the header has {len(header)}")
+            if len(record) != width:
+                add("F005", start, None, f"{len(record)} fields, the header has {width}")
                 continue
-            _check_values(spec, record, position, start, seen, add)
-    except csv.Error as exc:
-        add("F006", line + 1, None, f"the file cannot be read past here: {exc}")
-    report.rows[spec.name] = rows
+            _check_values(spec, record, match.positions, start, seen, add)
+    except csv.Error:
+        add("F006", line + 1, None, "the file cannot be read past here: a double quote is not closed")
+        return None
+    return rows
 
 
 def _check_values(spec: FileSpec, record: list[str], position: dict[str, int], line: int, seen, add) -> None:
     for column in spec.id_columns:
-        if not record[position[column]].strip():
+        if column in position and not record[position[column]].strip():
             add("F007", line, column, f"{column} is blank")
             return
     for column, allowed in spec.enums.items():
+        if column not in position:
+            continue
         value = record[position[column]].strip()
         if value and value.lower() not in allowed:
-            add("F009", line, column, f"{value!r} is not one of {', '.join(allowed)}")
-    for column, limit in spec.max_lengths.items():
-        if len(record[position[column]]) > limit:
-            add("F010", line, column, f"{len(record[position[column]])} characters, at most {limit} allowed")
-    if spec.unique_key:
-        key = tuple(record[position[c]].strip() for c in spec.unique_key)
+            add("F009", line, column, f"not one of {', '.join(allowed)}", value)
+    for column, where in position.items():
+        limit = spec.max_length(column)
+        if len(record[where]) > limit:
+            add("F010", line, column, f"{len(record[where])} characters, at most {limit} allowed")
+    unique = [c for c in spec.unique_key if c in position]
+    if unique:
+        key = tuple(record[position[c]].strip() for c in unique)
         first = seen.setdefault(key, line)
         if first != line:
-            add("F008", line, ",".join(spec.unique_key), f"same {'/'.join(spec.unique_key)} as line {first}")
+            add("F008", line, ",".join(unique), f"same {'/'.join(unique)} as line {first}")

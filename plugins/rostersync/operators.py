@@ -16,7 +16,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
 from rostersync import tasks
-from rostersync.config import DistrictConfig, SftpSource
+from rostersync.config import DistrictConfig
 from rostersync.notify import smtp_settings
 
 
@@ -24,8 +24,7 @@ class LandFilesSensor(BaseSensorOperator):
     """Land the district's upload into its run folder once every file has settled."""
 
     def __init__(self, *, config: DistrictConfig, **kwargs: Any) -> None:
-        source = config.source
-        assert isinstance(source, SftpSource), "LandFilesSensor lands SFTP uploads"
+        source = config.sftp_source()
         self.source = source
         kwargs.setdefault("mode", "reschedule")
         kwargs.setdefault("poke_interval", source.poke_interval_seconds)

@@ -79,6 +79,8 @@ RECORD_CATALOGUE: dict[str, RecordIssueType] = {
 
 
 GX_MAX_ROWS = 100_000
+SUITE_TABLES = ("snap_people", "snap_classes", "snap_memberships")
+"""The snapshot tables a suite file (expectations/<table>.json) may name: its name becomes SQL."""
 
 
 class ExpectationsFailed(RuntimeError):
@@ -168,16 +170,19 @@ def run_suites(
     for table, spec in suites.items():
         row_id = list(spec.get("meta", {}).get("row_id", []))
         named = {e["kwargs"]["column"] for e in spec["expectations"] if "column" in e["kwargs"]}
+        if table not in SUITE_TABLES:
+            raise ValueError(f"expectations/{table}.json: suites are for the tables {', '.join(SUITE_TABLES)}")
         frame = conn.execute(
-            store.sql("quality/select_suite_columns").format(
-                columns=", ".join(sorted(named | set(row_id))),
+            store.sql_with(
+                "quality/select_suite_columns",
+                columns=store.Fragment(", ".join(store.identifier(c) for c in sorted(named | set(row_id)))),
                 table=table,
-                max_rows=GX_MAX_ROWS,
-                frame=store.split_statements(store.sql(f"quality/select_frame_{table}"))[0],
+                max_rows=store.Fragment(str(int(GX_MAX_ROWS))),
+                frame=store.Fragment(store.split_statements(store.sql(f"quality/select_frame_{table}"))[0]),
             ),
             {"run_id": run_id},
         ).df()
-        (total,) = conn.execute(f"SELECT count(*) FROM {table} WHERE run_id = ?", [run_id]).fetchone() or (0,)
+        [(total,)] = store.query_text(conn, store.sql_with("quality/count_run_rows", table=table), {"run_id": run_id})
         batch_definition = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("run")
         suite = gx.ExpectationSuite(name=table)
         for expectation in spec["expectations"]:

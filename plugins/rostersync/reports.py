@@ -7,6 +7,7 @@ spreadsheet would run as a formula (=, +, -, @, tab, carriage return) is prefixe
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -46,13 +47,40 @@ def write_html(path: Path, template: str, **context: object) -> Path:
 def write_format_errors(report: FormatReport, folder: Path) -> Path:
     return write_csv(
         folder / "format_errors.csv",
-        ["code", "file", "line", "column", "problem", "message", "how_to_fix"],
+        ["code", "file", "line", "column", "problem", "message", "value", "how_to_fix"],
         (
-            [e.code, e.file, e.line, e.column, d["problem"], e.message, e.hint]
-            for e in report.errors
-            for d in [e.as_dict()]
+            [e.code, e.file, e.line, e.column, e.entry.problem, e.message, e.value, e.hint]
+            for e in [*report.errors, *report.alerts]
         ),
     )
+
+
+FORMAT_REPORT = "format_check.json"
+
+
+def write_format_report(report: FormatReport, folder: Path) -> Path:
+    """The format check's outcome for the run: rows per file (normalize must read the same), alerts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FORMAT_REPORT
+    path.write_text(
+        json.dumps(
+            {
+                "format": report.format,
+                "ok": report.ok,
+                "rows": report.rows,
+                "error_count": report.error_count,
+                "alerts": [a.as_dict() for a in report.alerts],
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def read_format_report(folder: Path) -> dict:
+    path = folder / FORMAT_REPORT
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def school_folder(folder: Path, school_sid: str) -> Path:

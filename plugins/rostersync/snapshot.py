@@ -10,10 +10,18 @@ from pathlib import Path
 
 import duckdb
 
-from rostersync import store
+from rostersync import csvfile, store
 from rostersync.clever import read_pages
-from rostersync.format_check import carried_over, manifest_modes, read_header, source_folder
+from rostersync.errors import RosterSyncError, from_duckdb
+from rostersync.format_check import carried_over, manifest_modes, source_folder
 from rostersync.formats import Format
+
+
+class ReadMismatch(RosterSyncError):
+    """Normalize read a different number of rows than the format check counted: the run stops."""
+
+    code = "R011"
+    hint = "Nothing was changed. Report this with the file: the two reads of it disagree."
 
 
 @dataclass(frozen=True)
@@ -29,43 +37,65 @@ class SnapshotCounts:
         return dict(self.__dict__)
 
 
-def normalize(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, run_id: str) -> SnapshotCounts:
-    """Replace the run's snapshot with the files in `folder` (or its unpacked package), in one transaction."""
+def normalize(
+    conn: duckdb.DuckDBPyConnection,
+    fmt: Format,
+    folder: Path,
+    run_id: str,
+    checked_rows: dict[str, int] | None = None,
+) -> SnapshotCounts:
+    """Replace the run's snapshot with the files in `folder` (or its unpacked package), in one transaction.
+
+    `checked_rows`: each file's rows as the format check counted them; a file read with another count
+    stops the run (the check and this read must see the same file the same way)."""
     folder = source_folder(folder)
     conn.execute("BEGIN TRANSACTION")
     try:
-        for obj in fmt.json_objects:
-            pages = [str(p) for p in read_pages(folder, obj)]
-            if pages:
-                conn.execute(store.sql(fmt.load_pages_sql).format(table=f"src_{obj}"), {"files": pages})
-            else:
-                conn.execute(f"CREATE OR REPLACE TEMP TABLE src_{obj} AS SELECT NULL::JSON AS rec WHERE false")
-        for spec in fmt.files:
-            table = "src_" + Path(spec.name).stem
-            path = folder / spec.name
-            header = read_header(path) if path.exists() else None
-            if header is not None:
-                conn.execute(
-                    store.sql("format_check/read_file").format(table=table),
-                    {"path": str(path), "columns": dict.fromkeys(header, "VARCHAR")},
-                )
-            else:  # an optional file not sent: the same table, with no rows
-                columns = ", ".join(f'NULL::VARCHAR AS "{c}"' for c in spec.columns)
-                conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} WHERE false")
+        _load_sources(conn, fmt, folder, checked_rows)
         store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
         params = {"run_id": run_id, **_delta_params(conn, fmt, folder)}
         for name in fmt.normalize_sql:
             store.execute(conn, name, params)
-        for name in [Path(spec.name).stem for spec in fmt.files] + list(fmt.json_objects):
-            conn.execute(f"DROP TABLE IF EXISTS src_{name}")
+        for table in source_tables(fmt):
+            conn.execute(store.sql_with("csv/drop_table", table=table))
         conn.execute("COMMIT")
+    except duckdb.Error as error:
+        conn.execute("ROLLBACK")
+        raise from_duckdb(error, "normalize") from None
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return snapshot_counts(conn, run_id)
 
 
-class DeltaWithoutBase(RuntimeError):
+def source_tables(fmt: Format) -> list[str]:
+    """The temp tables a format's normalize SQL reads: `src_<file stem>` or `src_<API object>`."""
+    return ["src_" + Path(spec.name).stem for spec in fmt.files] + [f"src_{obj}" for obj in fmt.json_objects]
+
+
+def _load_sources(
+    conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, checked_rows: dict[str, int] | None
+) -> None:
+    for obj in fmt.json_objects:
+        pages = [str(p) for p in read_pages(folder, obj)]
+        if pages:
+            conn.execute(store.sql_with(fmt.load_pages_sql, table=f"src_{obj}"), {"files": pages})
+        else:
+            conn.execute(store.sql_with("normalize/create_empty_pages", table=f"src_{obj}"))
+    for spec in fmt.files:
+        table = "src_" + Path(spec.name).stem
+        path = folder / spec.name
+        header = csvfile.read_header(path) if path.exists() else None
+        if header is None:  # an optional file not sent (the format check refused any other case)
+            csvfile.empty_table(conn, table, spec)
+            continue
+        rows = csvfile.read_into(conn, table, spec, path, csvfile.match_header(spec, header))
+        expected = (checked_rows or {}).get(spec.name)
+        if expected is not None and rows != expected:
+            raise ReadMismatch(message=f"{spec.name}: the format check counted {expected} rows, normalize read {rows}")
+
+
+class DeltaWithoutBase(RosterSyncError):
     """A delta package names only what changed: it needs an applied full snapshot to apply to."""
 
 
@@ -79,13 +109,12 @@ def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) ->
         for spec in fmt.files
     }
     last = store.query(conn, "apply/select_last_applied_upload")
-    based = bool(last) and bool(
-        conn.execute("SELECT 1 FROM snap_people WHERE run_id = ? LIMIT 1", [last[0][0]]).fetchall()
-    )
+    based = bool(last) and bool(store.query(conn, "normalize/select_snapshot_exists", {"run_id": last[0][0]}))
     if any(flags.values()) and not based:
         raise DeltaWithoutBase(
+            "R012",
             "this package has delta files, but the district has no applied snapshot to apply them to (no sync "
-            "yet, or the last one was rolled back): send a bulk package first (every file.* = bulk in manifest.csv)"
+            "yet, or the last one was rolled back): send a bulk package first (every file.* = bulk in manifest.csv)",
         )
     return {"prev_run": last[0][0] if last else "", **flags}
 

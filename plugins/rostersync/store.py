@@ -51,6 +51,28 @@ def reports_dir(district_id: str, run_id: str, root: Path | None = None) -> Path
     return (root or data_root()) / "reports" / district_id / run_key(run_id)
 
 
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+class Fragment(str):
+    """SQL text the code composed from `identifier()` results and its own literals: never from data."""
+
+
+def identifier(name: str) -> Fragment:
+    """A column or table name, double-quoted, for names the code chose (a format's columns, positional
+    names): anything but letters, digits and underscores is refused, so no quote can end it early."""
+    if not IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return Fragment(f'"{name}"')
+
+
+def sql_with(name: str, **parts: str) -> str:
+    """The text of a SQL file with `{placeholders}` filled: each part is a plain identifier (checked
+    here) or a `Fragment` built by the code from identifiers. Values always go as bind parameters."""
+    filled = {k: v if isinstance(v, Fragment) else identifier(v) for k, v in parts.items()}
+    return sql(name).format(**filled)
+
+
 @cache
 def sql(name: str) -> str:
     """The text of `include/sql/<name>.sql`, e.g. `sql("plan/create_plan_accounts")`."""
@@ -68,15 +90,17 @@ def execute(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any
         conn.execute(statement, _bind(statement, params))
 
 
-def execute_text(conn: duckdb.DuckDBPyConnection, text: str, params: Mapping[str, Any] | None = None) -> None:
-    """As `execute`, for a SQL file's text the caller has filled identifiers into."""
-    for statement in split_statements(text):
-        conn.execute(statement, _bind(statement, params))
-
-
 def query(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
     """Rows of the last statement of one SQL file."""
-    statements = _statements(name)
+    return _rows_of_last(conn, _statements(name), params)
+
+
+def query_text(conn: duckdb.DuckDBPyConnection, text: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
+    """As `query`, for a SQL file's text the caller has filled identifiers into (`sql_with`)."""
+    return _rows_of_last(conn, split_statements(text), params)
+
+
+def _rows_of_last(conn: duckdb.DuckDBPyConnection, statements: list[str], params: Mapping[str, Any] | None):
     for statement in statements[:-1]:
         conn.execute(statement, _bind(statement, params))
     return conn.execute(statements[-1], _bind(statements[-1], params)).fetchall()
@@ -94,9 +118,15 @@ def split_statements(text: str) -> list[str]:
     return [s.strip() for s in re.split(r";(?=\s|$)", text) if s.strip()]
 
 
+MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
 def _configure(conn: duckdb.DuckDBPyConnection) -> None:
     """Bound DuckDB's memory (it spills to disk past it): a nightly window runs many districts."""
-    conn.execute(f"SET memory_limit = '{os.environ.get('ROSTERSYNC_DUCKDB_MEMORY', '2GB')}'")
+    limit = os.environ.get("ROSTERSYNC_DUCKDB_MEMORY", "2GB").strip()
+    if not MEMORY_LIMIT.fullmatch(limit):
+        raise ValueError(f"ROSTERSYNC_DUCKDB_MEMORY must be a size such as 2GB or 512MiB, not {limit!r}")
+    conn.execute("SET memory_limit = ?", [limit])
     conn.execute("SET preserve_insertion_order = false")
 
 

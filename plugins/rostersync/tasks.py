@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from rostersync import apply, clever, gate, holds, landing, notify, plan, quality, reports, snapshot, store, welcome
-from rostersync.config import CleverSource, DistrictConfig, SftpSource
+from rostersync.config import DistrictConfig
 from rostersync.format_check import FormatCheckFailed, check_folder
 from rostersync.formats import get_format
 
@@ -79,8 +79,7 @@ def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing
     """Land an SFTP upload (or say which files are still being written)."""
     with store.connect(config.district_id) as conn:
         last = apply.last_applied_upload(conn)
-    source = config.source
-    assert isinstance(source, SftpSource)
+    source = config.sftp_source()
     result = landing.land_upload(
         remote,
         source.remote_path,
@@ -136,8 +135,7 @@ def warn_if_upload_old(config: DistrictConfig, run_id: str, landed: dict, smtp: 
 
 def land_clever(config: DistrictConfig, run_id: str, base_url: str, token: str) -> landing.LandingResult:
     """Pull the district from Clever into the run's landing folder (a rerun replays the saved pages)."""
-    source = config.source
-    assert isinstance(source, CleverSource)
+    source = config.clever_source()
     with store.connect(config.district_id) as conn:
         last = apply.last_applied_upload(conn)
 
@@ -164,10 +162,12 @@ def format_check(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
         return {"rows": {}}
     fmt = get_format(config.source.format)
     report = check_folder(fmt, store.landing_dir(config.district_id, run_id))
+    folder = store.reports_dir(config.district_id, run_id)
+    reports.write_format_report(report, folder)
     if report.ok:
         log.info(report.summary())
-        return {"rows": report.rows}
-    csv_path = reports.write_format_errors(report, store.reports_dir(config.district_id, run_id))
+        return {"rows": report.rows, "alerts": len(report.alerts)}
+    csv_path = reports.write_format_errors(report, folder)
     if smtp is not None:
         _email_admins(
             smtp,
@@ -186,8 +186,11 @@ def normalize(config: DistrictConfig, run_id: str) -> dict:
     if _disconnected(config, run_id):
         return {}
     fmt = get_format(config.source.format)
+    checked = reports.read_format_report(store.reports_dir(config.district_id, run_id))
     with store.connect(config.district_id) as conn:
-        counts = snapshot.normalize(conn, fmt, store.landing_dir(config.district_id, run_id), run_id)
+        counts = snapshot.normalize(
+            conn, fmt, store.landing_dir(config.district_id, run_id), run_id, checked_rows=checked.get("rows")
+        )
     log.info("snapshot: %s", counts.as_dict())
     return counts.as_dict()
 

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_LENGTH = 255
+"""Every text value's limit unless the format says otherwise (ids, names, emails: all fit)."""
+LIST_MAX_LENGTH = 8192
+"""Columns holding a list of ids (a parent's children, a class's terms) get more room."""
+
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One CSV file of a format."""
+    """One CSV file of a format: its columns, and which of them the sync needs, uses, or ignores."""
 
     name: str
     columns: tuple[str, ...]
+    """Every column the format defines, in the format's order (what an exporter writes)."""
     required: bool = True
     id_columns: tuple[str, ...] = ()
     """Columns that must be non-blank on every row."""
@@ -22,6 +28,22 @@ class FileSpec:
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Columns whose non-blank values must be one of these (compared case-insensitively)."""
     max_lengths: dict[str, int] = field(default_factory=dict)
+    """Limits other than MAX_LENGTH."""
+    needed: tuple[str, ...] | None = None
+    """Columns the sync cannot work without (a missing one is F004); None: every column."""
+    ignored: tuple[str, ...] = ()
+    """Columns the sync never reads; the rest of `columns` are used if present (missing: alert A302)."""
+
+    @property
+    def needed_columns(self) -> tuple[str, ...]:
+        return self.columns if self.needed is None else self.needed
+
+    @property
+    def used_columns(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.needed_columns and c not in self.ignored)
+
+    def max_length(self, column: str) -> int:
+        return self.max_lengths.get(column, MAX_LENGTH)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,26 @@ Only orgs of type school become schools; agentSourcedIds link students and their
 tobedeleted rows remove); the normalize SQL carries the rest from the last applied snapshot.
 """
 
-from rostersync.formats import FileSpec, Format
+from rostersync.formats import LIST_MAX_LENGTH, FileSpec, Format
 
 STATUS = ("active", "tobedeleted")
 BOOLEAN = ("true", "false")
 ORG_TYPES = ("department", "school", "district", "local", "state", "national")
 COMMON = ("sourcedId", "status", "dateLastModified")
+LISTS = {
+    c: LIST_MAX_LENGTH
+    for c in (
+        "orgSourcedIds",
+        "agentSourcedIds",
+        "termSourcedIds",
+        "grades",
+        "subjects",
+        "subjectCodes",
+        "periods",
+        "userIds",
+    )
+}
+"""Columns holding comma-separated lists: longer limits."""
 
 
 def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec, ...]:
@@ -23,6 +37,7 @@ def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec,
             id_columns=("sourcedId", "type"),
             unique_key=("sourcedId",),
             enums={"type": ORG_TYPES, "status": STATUS},
+            max_lengths=LISTS,
         ),
         FileSpec(
             "academicSessions.csv",
@@ -30,6 +45,7 @@ def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec,
             id_columns=("sourcedId",),
             unique_key=("sourcedId",),
             enums={"status": STATUS},
+            max_lengths=LISTS,
         ),
         FileSpec(
             "courses.csv",
@@ -46,6 +62,7 @@ def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec,
             id_columns=("sourcedId",),
             unique_key=("sourcedId",),
             enums={"status": STATUS},
+            max_lengths=LISTS,
         ),
         FileSpec(
             "classes.csv",
@@ -66,6 +83,7 @@ def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec,
             id_columns=("sourcedId", "schoolSourcedId"),
             unique_key=("sourcedId",),
             enums={"classType": ("homeroom", "scheduled"), "status": STATUS},
+            max_lengths=LISTS,
         ),
         users,
         FileSpec(
@@ -83,6 +101,7 @@ def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec,
             id_columns=("sourcedId", "classSourcedId", "userSourcedId", "role"),
             unique_key=("sourcedId",),
             enums={"role": ("administrator", "proctor", "student", "teacher"), "primary": BOOLEAN, "status": STATUS},
+            max_lengths=LISTS,
         ),
         FileSpec(
             "demographics.csv",
@@ -91,6 +110,7 @@ def _files(users: FileSpec, extra: tuple[FileSpec, ...] = ()) -> tuple[FileSpec,
             id_columns=("sourcedId",),
             unique_key=("sourcedId",),
             enums={"status": STATUS},
+            max_lengths=LISTS,
         ),
         *extra,
     )
@@ -128,6 +148,7 @@ USERS_1_1 = FileSpec(
         "enabledUser": BOOLEAN,
         "status": STATUS,
     },
+    max_lengths=LISTS,
 )
 
 USERS_1_2 = FileSpec(
@@ -146,6 +167,7 @@ USERS_1_2 = FileSpec(
     id_columns=("sourcedId",),
     unique_key=("sourcedId",),
     enums={"enabledUser": BOOLEAN, "status": STATUS},
+    max_lengths=LISTS,
 )
 
 ROLES_1_2 = FileSpec(
@@ -154,6 +176,7 @@ ROLES_1_2 = FileSpec(
     id_columns=("sourcedId", "userSourcedId", "role", "orgSourcedId"),
     unique_key=("sourcedId",),
     enums={"roleType": ("primary", "secondary"), "status": STATUS},
+    max_lengths=LISTS,
 )
 
 ONEROSTER_1_1 = Format(

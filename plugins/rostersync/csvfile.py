@@ -1,0 +1,191 @@
+"""How a source CSV file is read, the same way by the format check and by normalize.
+
+Three steps, each shared: a raw scan of the bytes (NULs, control characters, byte-order marks past the
+start, line endings), the header matched against the format's columns (by position: no header text
+ever becomes SQL), and one DuckDB read whose columns are named by the code, never by the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from rostersync import store
+from rostersync.formats import FileSpec
+
+BOM = b"\xef\xbb\xbf"
+CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
+"""C0 controls but tab and line ends, DEL, and C1 controls (as UTF-8): never part of roster data."""
+COLUMN_NAME = re.compile(r"[\w .:()#/+-]*")
+"""What a header cell may hold: no quote, semicolon, backslash or control character (a cell with one is
+not a column name; it is refused before anything reads the rows)."""
+HEADER_BYTES = 1 << 20
+FIELD_LIMIT = 1 << 24
+"""Python's csv module refuses fields past 128 KiB with a quoting error; length limits report them instead."""
+csv.field_size_limit(FIELD_LIMIT)
+
+
+@dataclass(frozen=True)
+class RawProblem:
+    code: str
+    line: int | None
+    message: str
+
+
+@dataclass
+class RawScan:
+    """What the bytes of a file say before it is parsed: its line ending, its data lines, problems."""
+
+    newline: bytes = b"\n"
+    data_lines: int = 0
+    """Non-blank lines after the header: with line breaks inside values refused, the rows a read must find."""
+    problems: list[RawProblem] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        """No NUL and one kind of line ending: the file can be parsed line by line to find the rest."""
+        return not any(p.code in ("F002", "F017", "F003") for p in self.problems)
+
+
+def _line_of(data: bytes, offset: int, newline: bytes) -> int:
+    """The line (from 1) of a byte offset, counting the file's own line ends."""
+    return data.count(b"\r" if newline == b"\r" else b"\n", 0, offset) + 1
+
+
+def scan(path: Path, limit: int = 200) -> RawScan:
+    """The raw scan: at most `limit` control-character problems are listed (the file fails on the first)."""
+    result = RawScan()
+    data = path.read_bytes()
+    if not data[:HEADER_BYTES].strip():
+        result.problems.append(RawProblem("F003", None, "the file has no content"))
+        return result
+    result.newline = _newline(data, result)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        result.problems.append(RawProblem("F002", _line_of(data, nul, result.newline), "the file holds NUL bytes"))
+        return result
+    bom = data.find(BOM, len(BOM) if data.startswith(BOM) else 0)
+    if bom >= 0:
+        line = _line_of(data, bom, result.newline)
+        result.problems.append(RawProblem("F018", line, "a byte-order mark in the middle of the file"))
+    for n, found in enumerate(CONTROL.finditer(data)):
+        if n >= limit:
+            break
+        character = found.group().decode("utf-8", "replace")
+        line = _line_of(data, found.start(), result.newline)
+        result.problems.append(RawProblem("F018", line, f"control character {character!a} in a value"))
+    if result.readable:
+        newline = result.newline
+        lines = data.count(newline) + (0 if data.endswith(newline) else 1)
+        blank = sum(1 for _ in re.finditer(b"(?<=" + re.escape(newline) + b")" + re.escape(newline), data))
+        result.data_lines = max(0, lines - 1 - blank - (1 if data.startswith(newline) else 0))
+    return result
+
+
+def _newline(data: bytes, result: RawScan) -> bytes:
+    """The file's line ending; mixed ones are F017 (with line breaks inside values refused, every line
+    break ends a row, so a file must use one kind throughout)."""
+    crlf, cr, lf = data.count(b"\r\n"), data.count(b"\r"), data.count(b"\n")
+    if cr and lf and not (crlf == cr == lf):
+        first = min(m.start() for m in (re.search(rb"\r(?!\n)", data), re.search(rb"(?<!\r)\n", data)) if m)
+        message = "line endings are mixed (CRLF, LF or CR): a line break inside a value, or two exports joined"
+        result.problems.append(RawProblem("F017", _line_of(data, first, b"\n"), message))
+    return b"\r\n" if crlf and crlf == cr else (b"\n" if lf >= cr else b"\r")
+
+
+def read_header(path: Path) -> list[str] | None:
+    """The header row's cells, or None if the first line cannot be read as UTF-8 CSV. Any line ending."""
+    with path.open("rb") as handle:
+        first = handle.read(HEADER_BYTES)
+    end = min((i for i in (first.find(b"\r"), first.find(b"\n")) if i >= 0), default=len(first))
+    try:
+        return next(csv.reader([codecs.decode(first[:end], "utf-8-sig")], strict=True))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return None
+
+
+def header_key(name: str) -> str:
+    """How a header cell is matched when it is not exact: spaces around it and letter case forgiven."""
+    return name.strip().lower()
+
+
+@dataclass
+class HeaderMatch:
+    """The file's header against the format's columns: where each column is, and what was off."""
+
+    header: list[str]
+    positions: dict[str, int] = field(default_factory=dict)
+    """Format column -> its position in the file."""
+    loose: list[tuple[str, str]] = field(default_factory=list)
+    """(as written, column) matched only once spaces and case were forgiven."""
+    missing: list[str] = field(default_factory=list)
+    """Columns the sync needs that the header lacks."""
+    absent: list[str] = field(default_factory=list)
+    """Columns the sync uses if present that the header lacks."""
+    duplicates: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def match_header(spec: FileSpec, header: list[str]) -> HeaderMatch:
+    match = HeaderMatch(header=header)
+    by_key: dict[str, list[int]] = {}
+    for position, cell in enumerate(header):
+        by_key.setdefault(header_key(cell), []).append(position)
+    for key, positions in by_key.items():
+        if key and len(positions) > 1:
+            match.duplicates.append(header[positions[0]].strip())
+    for column in spec.columns:
+        exact = [i for i, cell in enumerate(header) if cell == column]
+        found = exact or by_key.get(header_key(column), [])
+        if found:
+            match.positions[column] = found[0]
+            if not exact:
+                match.loose.append((header[found[0]], column))
+        elif column in spec.needed_columns:
+            match.missing.append(column)
+        else:
+            match.absent.append(column)
+    known = set(match.positions.values())
+    match.unknown = [cell for i, cell in enumerate(header) if i not in known]
+    return match
+
+
+def positional(position: int) -> str:
+    """The name a file's column gets in SQL: its position, never its header text."""
+    return f"c{position}"
+
+
+def read_into(
+    conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, path: Path, match: HeaderMatch, *, raw: bool = False
+) -> int:
+    """Read `path` into temp table `table`, every value as text, and return its row count.
+
+    With `raw`, the columns are the file's positions (`c0`...) plus `__extra` (a field too many) and short
+    rows are padded with NULL: what the format check counts problems over. Otherwise the columns are the
+    format's own, a column the file lacks is NULL. Both read the file with the same options."""
+    columns = {positional(i): "VARCHAR" for i in range(len(match.header))} | {"__extra": "VARCHAR"}
+    if raw:
+        select = store.Fragment("*")
+    else:
+        select = store.Fragment(
+            ", ".join(
+                f"{store.identifier(positional(match.positions[c]))} AS {store.identifier(c)}"
+                if c in match.positions
+                else f"NULL::VARCHAR AS {store.identifier(c)}"
+                for c in spec.columns
+            )
+        )
+    conn.execute(store.sql_with("csv/read_file", table=table, select=select), {"path": str(path), "columns": columns})
+    (rows,) = conn.execute(store.sql_with("csv/count_rows", table=table)).fetchone() or (0,)
+    return int(rows)
+
+
+def empty_table(conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec) -> None:
+    """An optional file that was not sent: its table, with the format's columns and no rows."""
+    select = store.Fragment(", ".join(f"NULL::VARCHAR AS {store.identifier(c)}" for c in spec.columns))
+    conn.execute(store.sql_with("csv/create_empty", table=table, select=select))
