@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -102,8 +103,8 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
         held = stage("detect_holds", lambda: tasks.detect_holds(config, run_id))
 
         def approve_and_apply() -> dict:
-            if held["holds"]:  # the approver's answer, as the gate would store it
-                tasks.record_gate_answer(config, run_id, gate.APPROVE, "bench", None)
+            if tasks.open_gate(config, run_id)[0]:  # the approver's answer, as the gate would store it
+                tasks.record_gate_answer(config, run_id, gate.APPROVE, "bench", datetime.now(UTC))
             return tasks.apply_diff(config, run_id, None)
 
         applied = stage("apply_diff", approve_and_apply)

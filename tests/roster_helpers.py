@@ -97,10 +97,18 @@ def sync(
 ):
     """A whole run: prepare, answer the gate if one is needed, apply."""
     summary, found = prepare(conn, upload, folder, run_id, cfg)
-    if found:
-        gate.record_answer(conn, run_id, answer, "tester", None)
-    result = apply.apply_plan(conn, run_id, released=bool(found) and answer == "Approve")
+    if gate.gate_needed(conn, run_id):
+        answer_gate(conn, run_id, answer)
+    result = apply.apply_plan(conn, run_id)
     return summary, found, result
+
+
+def answer_gate(conn, run_id: str, answer: str = "Approve", by: str = "tester") -> None:
+    """What the approve task does: open the gate on the run's plan, then record the approver's answer."""
+    from datetime import datetime
+
+    gate.open_gate(conn, run_id)
+    gate.record_answer(conn, run_id, answer, by, datetime(2026, 11, 23, 8, 0))
 
 
 def sync_owned_state(conn) -> dict[str, list]:

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 """The Clever client and land_files against the local Clever API server over HTTP on loopback."""
 
 import pytest
@@ -72,7 +74,8 @@ def run_until_gate(config, run_id, url, token):
 def test_a_revoked_token_holds_every_school_as_disconnected_and_applies_nothing(server, tmp_path, monkeypatch):
     config = clever_district(tmp_path, monkeypatch)
     run_until_gate(config, "r1", server.url, "district-token")
-    tasks.record_gate_answer(config, "r1", gate.APPROVE, "tester", None)
+    assert tasks.open_gate(config, "r1")[0]
+    tasks.record_gate_answer(config, "r1", gate.APPROVE, "tester", datetime(2026, 11, 23, 8, 0))
     tasks.apply_diff(config, "r1", None)
     with store.connect("cleverville") as conn:
         before = sync_owned_state(conn)

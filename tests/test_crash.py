@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from roster_helpers import FMT, config
+from roster_helpers import FMT, answer_gate, config
 from rostersync import apply, holds, plan, quality, snapshot, store, synth
 
 pytestmark = pytest.mark.timeout(600)
@@ -18,7 +18,7 @@ from pathlib import Path
 from rostersync import apply, store
 with store.connect("crash", Path(sys.argv[1])) as conn:
     print("applying", flush=True)
-    apply.apply_plan(conn, "r1", released=True)
+    apply.apply_plan(conn, "r1")
     print("applied", flush=True)
 """
 
@@ -48,6 +48,7 @@ def planned(tmp_path_factory):
         quality.find_record_issues(conn, "r1")
         plan.compute_plan(conn, config(district_id="crash"), "r1")
         holds.detect_holds(conn, config(district_id="crash"), "r1")
+        answer_gate(conn, "r1")
         planned_rows = conn.execute(
             "SELECT (SELECT count(*) FROM plan_accounts) + (SELECT count(*) FROM plan_classes)"
             " + (SELECT count(*) FROM plan_memberships) + (SELECT count(*) FROM plan_schools)"
@@ -76,8 +77,8 @@ def test_a_killed_apply_changes_nothing_and_the_retry_applies_once(planned, tmp_
     if after_kill != before:  # the kill came after the commit: the whole run is there
         assert after_kill["sync_runs"][0] == 1 and after_kill["change_log"][0] == planned_rows
     with store.connect("crash", root) as conn:
-        result = apply.apply_plan(conn, "r1", released=True)
+        result = apply.apply_plan(conn, "r1")
         assert conn.execute("SELECT count(*) FROM change_log WHERE run_id = 'r1'").fetchone()[0] == planned_rows
-        again = apply.apply_plan(conn, "r1", released=True)
+        again = apply.apply_plan(conn, "r1")
     assert again.already_applied
     assert sum(sum(c.values()) for c in result.counts.values()) > 0

@@ -159,7 +159,7 @@ def test_oneroster_1_2_roles_come_from_roles_csv(district, tmp_path):
 def test_a_oneroster_delta_after_bulk_removes_exactly_what_it_marks_tobedeleted(tmp_path):
     import csv
 
-    from roster_helpers import config
+    from roster_helpers import answer_gate, config
     from rostersync import apply, holds, plan, quality
 
     district = synth.generate(200, seed=6)
@@ -199,7 +199,8 @@ def test_a_oneroster_delta_after_bulk_removes_exactly_what_it_marks_tobedeleted(
             plan.compute_plan(conn, cfg, run_id)
             holds.detect_holds(conn, cfg, run_id)
             if run_id == "bulk":
-                apply.apply_plan(conn, run_id, released=True)
+                answer_gate(conn, run_id)
+                apply.apply_plan(conn, run_id)
         accounts = conn.execute("SELECT op, person_sid FROM plan_accounts WHERE run_id = 'delta'").fetchall()
         classes = conn.execute("SELECT count(*) FROM plan_classes WHERE run_id = 'delta'").fetchone()[0]
         removed = set(

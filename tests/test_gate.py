@@ -2,7 +2,7 @@
 
 import pytest
 from roster_helpers import config, prepare, small_district, sync
-from rostersync import apply, gate, store
+from rostersync import gate, runs, store
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_the_body_names_schools_that_are_not_synced(conn, tmp_path):
 def test_the_answer_is_stored_with_the_run(conn, tmp_path):
     prepare(conn, small_district(), tmp_path, "r1")
     gate.record_answer(conn, "r1", gate.REJECT, "ana", None)
-    run = apply.load_sync_run(conn, "r1")
+    run = runs.load_sync_run(conn, "r1")
     assert (run.status, run.gate_answer, run.approved_by) == ("rejected", "Reject", "ana")
     with pytest.raises(ValueError, match="must be Approve or Reject"):
         gate.record_answer(conn, "r1", "Maybe", "ana", None)

@@ -3,8 +3,8 @@
 import copy
 
 import pytest
-from roster_helpers import config, prepare, small_district, sync, sync_owned_state
-from rostersync import apply, store
+from roster_helpers import answer_gate, config, prepare, small_district, sync, sync_owned_state
+from rostersync import apply, runs, store
 
 
 @pytest.fixture
@@ -37,8 +37,8 @@ def test_a_rejected_first_sync_applies_nothing(conn, tmp_path):
     _, _, result = sync(conn, small_district(), tmp_path, "r1", answer="Reject")
     assert result.counts["accounts"]["create"] == 0
     assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
-    assert apply.load_sync_run(conn, "r1").status == "rejected"
-    assert apply.last_applied_upload(conn) is None
+    assert runs.load_sync_run(conn, "r1").status == "rejected"
+    assert runs.last_applied_upload(conn) is None
 
 
 def test_removals_above_the_share_hold_only_that_school(conn, tmp_path):
@@ -123,7 +123,8 @@ def test_apply_refuses_a_plan_when_the_roster_moved(conn, tmp_path):
     conn.execute("UPDATE accounts SET status = 'active', claimed_at = now() WHERE person_sid = 'TS'")  # app-side
     before = sync_owned_state(conn)
     with pytest.raises(apply.PlanStale, match="the roster changed after this plan was computed"):
-        apply.apply_plan(conn, "r2", released=False)
+        answer_gate(conn, "r2", "Reject")
+        apply.apply_plan(conn, "r2")
     assert sync_owned_state(conn) == before
 
 
@@ -131,9 +132,10 @@ def test_applying_a_run_twice_applies_it_once(conn, tmp_path):
     sync(conn, small_district(), tmp_path, "r1")
     day2 = small_district(students_per_school=21)
     prepare(conn, day2, tmp_path, "r2")
-    first = apply.apply_plan(conn, "r2", released=False)
+    answer_gate(conn, "r2", "Reject")
+    first = apply.apply_plan(conn, "r2")
     after = sync_owned_state(conn)
-    second = apply.apply_plan(conn, "r2", released=False)
+    second = apply.apply_plan(conn, "r2")
     assert second.already_applied and second.counts == first.counts
     assert sync_owned_state(conn) == after
 
@@ -211,8 +213,8 @@ def test_rollback_of_the_last_run_restores_the_roster_exactly_and_is_logged(conn
     assert full_roster(conn) != before
     rollback_id = apply.rollback_run(conn, "r2")
     assert full_roster(conn) == before
-    assert apply.load_sync_run(conn, "r2").status == "rolled_back"
-    assert apply.load_sync_run(conn, rollback_id).status == "rollback"
+    assert runs.load_sync_run(conn, "r2").status == "rolled_back"
+    assert runs.load_sync_run(conn, rollback_id).status == "rollback"
     assert (
         conn.execute("SELECT count(*) FROM change_log WHERE run_id = ?", [rollback_id]).fetchone()[0]
         == (conn.execute("SELECT count(*) FROM change_log WHERE run_id = 'r2'").fetchone()[0])
@@ -233,13 +235,15 @@ def test_a_backfill_older_than_the_applied_data_is_refused_unless_forced(conn, t
     from datetime import datetime
 
     prepare(conn, small_district(), tmp_path, "nightly")
-    apply.apply_plan(conn, "nightly", released=True, logical_date=datetime(2026, 11, 20))
+    answer_gate(conn, "nightly")
+    apply.apply_plan(conn, "nightly", logical_date=datetime(2026, 11, 20))
     prepare(conn, small_district(students_per_school=19), tmp_path, "backfill")
     before = full_roster(conn)
     with pytest.raises(apply.BackfillRefused, match='"force_backfill": true'):
-        apply.apply_plan(conn, "backfill", released=False, logical_date=datetime(2026, 11, 1))
+        apply.apply_plan(conn, "backfill", logical_date=datetime(2026, 11, 1))
     assert full_roster(conn) == before
-    result = apply.apply_plan(conn, "backfill", released=True, logical_date=datetime(2026, 11, 1), force=True)
+    answer_gate(conn, "backfill")
+    result = apply.apply_plan(conn, "backfill", logical_date=datetime(2026, 11, 1), force=True)
     assert result.counts["accounts"]["remove"] == 4
 
 

@@ -2,10 +2,11 @@
 
 import os
 import time
+from datetime import datetime
 
 import pytest
 from conftest import district_yaml
-from rostersync import apply, gate, landing, store, synth, tasks
+from rostersync import gate, landing, runs, store, synth, tasks
 from rostersync.config import load_district
 from rostersync.dev.servers import SmtpSink
 from rostersync.notify import SmtpSettings
@@ -28,7 +29,8 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
         tasks.expectations(config, "r1")
         held = tasks.detect_holds(config, "r1", smtp)
         assert [h["reason"] for h in held["holds"]] == ["initial_sync"]
-        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", None)
+        assert tasks.open_gate(config, "r1")[0]  # what the approve task does before it waits
+        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
         applied = tasks.apply_diff(config, "r1", None)
         sent = tasks.notify_admins(config, "r1", smtp)
         deadline = time.time() + 5
@@ -49,7 +51,7 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
     school_pages = sorted(folder.glob("schools/*/summary.html"))
     assert school_pages and all(f'href="schools/{p.parent.name}/summary.html"' in page for p in school_pages)
     with store.connect("tasks") as conn:
-        assert apply.last_applied_upload(conn) == ("r1", landed.upload_sha256)
+        assert runs.last_applied_upload(conn) == ("r1", landed.upload_sha256)
 
 
 def _aged_upload(tmp_path, days):
@@ -141,7 +143,8 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
         tasks.normalize(config, "r1")
         found = tasks.expectations(config, "r1")
         tasks.detect_holds(config, "r1", smtp)
-        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", None)
+        assert tasks.open_gate(config, "r1")[0]  # what the approve task does before it waits
+        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
         tasks.apply_diff(config, "r1", None)
         tasks.notify_admins(config, "r1", smtp)
         _hold, summary = _received(sink, 2)

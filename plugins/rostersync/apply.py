@@ -7,35 +7,39 @@ app), it refuses and says why; a retry of a run that was already applied changes
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
 
 from rostersync import store
-from rostersync.plan import ENTITIES, plan_summary
+from rostersync.errors import RosterSyncError
+from rostersync.holds import held_schools
+from rostersync.plan import ENTITIES, PlanSummary, plan_summary
+from rostersync.runs import APPROVE, REJECT, SyncRun, load_sync_run, save_sync_run
 
 
-class PlanStale(RuntimeError):
+class PlanStale(RosterSyncError):
     """The roster moved between the plan and the apply."""
 
+    code = "R021"
 
-class BackfillRefused(RuntimeError):
+
+class BackfillRefused(RosterSyncError):
     """A run for an older date than one already applied: applying it would take the roster back in time."""
 
+    code = "R022"
 
-@dataclass
-class SyncRun:
-    run_id: str
-    logical_date: datetime | None = None
-    landing_sha256: str | None = None
-    status: str = "planned"
-    roster_version_before: str | None = None
-    gate_answer: str | None = None
-    approved_by: str | None = None
-    approved_at: datetime | None = None
-    counts: dict = field(default_factory=dict)
-    applied_at: datetime | None = None
+
+class ApprovalMissing(RosterSyncError):
+    """Schools are on hold and no answer from the gate, for this plan and by an approver, is recorded."""
+
+    code = "R020"
+    hint = (
+        "Clear the approve task of this run (and the tasks after it): the gate asks again, and an approver "
+        "answers it in Airflow's Required Actions. Setting a task's state by hand never releases a hold."
+    )
 
 
 @dataclass(frozen=True)
@@ -46,47 +50,26 @@ class ApplyResult:
     held_schools: list[str]
 
 
-def load_sync_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> SyncRun | None:
-    rows = store.query(conn, "apply/select_sync_run", {"run_id": run_id})
-    if not rows:
-        return None
-    row = list(rows[0])
-    row[8] = json.loads(row[8]) if row[8] else {}
-    return SyncRun(*row)
-
-
-def save_sync_run(conn: duckdb.DuckDBPyConnection, run: SyncRun) -> None:
-    params = dict(run.__dict__)
-    params["counts"] = json.dumps(run.counts)
-    store.execute(conn, "apply/upsert_sync_run", params)
-
-
-def last_applied_upload(conn: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
-    """(run_id, landing sha256) of the last applied run, if any."""
-    rows = store.query(conn, "apply/select_last_applied_upload")
-    return (rows[0][0], rows[0][1]) if rows else None
-
-
 def apply_plan(
     conn: duckdb.DuckDBPyConnection,
     run_id: str,
     *,
-    released: bool,
+    approvers: Sequence[str] = (),
     logical_date: datetime | None = None,
     landing_sha256: str | None = None,
     force: bool = False,
 ) -> ApplyResult:
-    """Apply the run's plan: every school if `released` (the gate approved), else schools without a hold.
+    """Apply the run's plan: schools without a hold, and the held ones if the gate approved this plan.
 
-    Applying a run twice changes nothing the second time."""
+    A held school needs an answer recorded by the gate for this very plan (by one of `approvers` when
+    the district names them); without one nothing is applied. Applying a run twice changes nothing."""
     if logical_date is not None and logical_date.tzinfo is not None:
         logical_date = logical_date.astimezone(UTC).replace(tzinfo=None)
     existing = load_sync_run(conn, run_id)
     if existing and existing.applied_at is not None:
         return ApplyResult(run_id, True, existing.counts, [])
     run = existing or SyncRun(run_id)
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(conn):
         newer = store.query(conn, "apply/select_newer_applied_run", {"run_id": run_id, "logical_date": logical_date})
         if newer and not force:
             raise BackfillRefused(
@@ -96,6 +79,7 @@ def apply_plan(
                 'trigger it again with the run conf {"force_backfill": true}.'
             )
         summary = plan_summary(conn, run_id)
+        released = _gate_released(run, summary, held_schools(conn, run_id), approvers)
         version = store.roster_version(conn)
         if version != summary.roster_version:
             raise PlanStale(
@@ -114,22 +98,40 @@ def apply_plan(
         run.logical_date = logical_date or run.logical_date
         run.landing_sha256 = landing_sha256 or run.landing_sha256
         # A rejected run applied only its schools without a hold; its upload does not count as applied.
-        run.status = "rejected" if run.gate_answer == "Reject" else "applied"
+        run.status = "rejected" if run.gate_answer == REJECT else "applied"
         run.roster_version_before = version
         run.counts = counts
         run.applied_at = datetime.now(UTC).replace(tzinfo=None)
         save_sync_run(conn, run)
         if run.status == "applied":
             store.execute(conn, "apply/delete_old_runs", {"run_id": run_id})
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return ApplyResult(run_id, False, counts, held)
 
 
-class RollbackRefused(RuntimeError):
+def _gate_released(run: SyncRun, summary: PlanSummary, held: list[str], approvers: Sequence[str]) -> bool:
+    """Whether the held schools apply (an Approve) or stay held (a Reject); refuses without an answer."""
+    if not held:
+        return False
+    answer = run.gate_answer
+    problem = None
+    if answer not in (APPROVE, REJECT) or not run.approved_by or run.approved_at is None:
+        problem = "no answer from the approval gate is recorded"
+    elif run.gate_plan_id is None or run.gate_plan_id != summary.plan_id:
+        problem = "the gate's answer was given for another plan (the plan was computed again after it)"
+    elif approvers and run.approved_by not in approvers:
+        problem = f"it was answered by {run.approved_by!r}, who is not one of the district's approvers"
+    if problem:
+        raise ApprovalMissing(
+            message=f"run {run.run_id}: {len(held)} school(s) on hold ({', '.join(held[:10])}), but {problem}; "
+            "nothing was applied."
+        )
+    return answer == APPROVE
+
+
+class RollbackRefused(RosterSyncError):
     """Only the last applied run can be rolled back, one at a time, newest first."""
+
+    code = "R023"
 
 
 def _row_type(conn: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -150,8 +152,7 @@ def rollback_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> str:
         f"{entity}_type": _row_type(conn, table)
         for entity, table in (("account", "accounts"), ("class", "classes"), ("membership", "memberships"))
     } | {"school_type": _row_type(conn, "schools")}
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(conn):
         version = store.roster_version(conn)
         store.execute(conn, "apply/rollback_run", {"run_id": run_id, "rollback_id": rollback_id, **row_types})
         save_sync_run(
@@ -164,8 +165,4 @@ def rollback_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> str:
                 counts={"rolled_back": run_id},
             ),
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return rollback_id

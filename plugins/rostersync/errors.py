@@ -18,7 +18,7 @@ class RosterSyncError(RuntimeError):
     code = "R000"
     hint = ""
 
-    def __init__(self, code: str | None = None, message: str = "", hint: str | None = None):
+    def __init__(self, message: str = "", *, code: str | None = None, hint: str | None = None):
         if code:
             self.code = code
         if hint is not None:

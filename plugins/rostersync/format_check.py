@@ -185,7 +185,7 @@ class FormatReport:
 
 class FormatCheckFailed(RosterSyncError):
     def __init__(self, report: FormatReport):
-        super().__init__("R001", report.summary())
+        super().__init__(report.summary(), code="R001")
         self.report = report
 
 

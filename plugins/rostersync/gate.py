@@ -13,22 +13,29 @@ from typing import Any
 import duckdb
 
 from rostersync import store
-from rostersync.apply import SyncRun, load_sync_run, save_sync_run
 from rostersync.config import DistrictConfig
-from rostersync.holds import Hold, plan_holds
+from rostersync.holds import NOTHING_TO_RELEASE, Hold, held_schools, plan_holds
 from rostersync.plan import plan_summary, school_changes, school_map
+from rostersync.runs import APPROVE, REJECT, SyncRun, load_sync_run, save_sync_run
 
-APPROVE = "Approve"
-REJECT = "Reject"
-
-
-NOTHING_TO_RELEASE = ("disconnected",)
-"""Holds that an approval cannot release: there is no change to apply."""
+__all__ = ["APPROVE", "NOTHING_TO_RELEASE", "REJECT", "gate_needed", "open_gate", "record_answer", "render_gate"]
 
 
 def gate_needed(conn: duckdb.DuckDBPyConnection, run_id: str) -> bool:
     """A run waits at the gate when a school is on hold for its changes (the first sync always is)."""
-    return any(h.reason not in NOTHING_TO_RELEASE for h in plan_holds(conn, run_id))
+    return bool(held_schools(conn, run_id))
+
+
+def open_gate(conn: duckdb.DuckDBPyConnection, run_id: str) -> SyncRun:
+    """The gate starts waiting: record which plan it shows, so the answer releases that plan only."""
+    run = load_sync_run(conn, run_id) or SyncRun(run_id)
+    if run.applied_at is not None:
+        return run
+    run.status = "waiting for approval"
+    run.gate_answer, run.approved_by, run.approved_at = None, None, None
+    run.gate_plan_id = plan_summary(conn, run_id).plan_id
+    save_sync_run(conn, run)
+    return run
 
 
 def render_gate(
@@ -95,7 +102,7 @@ def render_gate(
 def record_answer(
     conn: duckdb.DuckDBPyConnection, run_id: str, answer: str, by: str | None, at: datetime | None
 ) -> SyncRun:
-    """Store who answered the gate, when, and how, with the run."""
+    """Store who answered the gate, when, and how, with the run (for the plan the gate was opened for)."""
     if answer not in (APPROVE, REJECT):
         raise ValueError(f"gate answer must be {APPROVE} or {REJECT}, got {answer!r}")
     run = load_sync_run(conn, run_id) or SyncRun(run_id)

@@ -85,7 +85,7 @@ class RosterApprovalOperator(ApprovalOperator):
         self.config = config
 
     def execute(self, context: Any) -> Any:
-        needed, subject, body = tasks.gate_text(self.config, context["run_id"])
+        needed, subject, body = tasks.open_gate(self.config, context["run_id"])
         if not needed:
             self.log.info("No school is on hold and this is not a first sync: no approval needed.")
             return {"chosen_options": [self.APPROVE], "auto_approved": True}
@@ -101,7 +101,7 @@ class RosterApprovalOperator(ApprovalOperator):
             self.config,
             context["run_id"],
             answer["chosen_options"][0],
-            (user.get("name") or user.get("id")) if isinstance(user, dict) else str(user),
+            (user.get("id") or user.get("name")) if isinstance(user, dict) else str(user),
             answer.get("responded_at"),
         )
         return answer

@@ -6,11 +6,12 @@ verbatim. Nothing here writes to the roster.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import duckdb
 
-from rostersync import store
+from rostersync import holds, store
 from rostersync.config import DistrictConfig
 
 ENTITIES = ("accounts", "classes", "memberships")
@@ -28,6 +29,7 @@ class PlanSummary:
     changes: dict[str, dict[str, int]]  # entity -> {create, update, remove}
     removals_suppressed: bool = False
     upload_age_days: float | None = None
+    plan_id: str | None = None
 
     @property
     def total(self) -> int:
@@ -37,16 +39,16 @@ class PlanSummary:
 def compute_plan(
     conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, upload_age_days: float | None = None
 ) -> PlanSummary:
-    """Diff the run's snapshot against the roster into the plan tables, replacing any earlier plan.
+    """Diff the run's snapshot against the roster into the plan tables, and the holds over it, replacing
+    any earlier plan, in one transaction (a plan never exists without its holds).
 
     `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(conn):
         version = store.roster_version(conn)
         store.execute(conn, "plan/create_cfg_schools")
         if config.schools:
             conn.executemany(
-                "INSERT INTO cfg_schools VALUES (?, ?, ?)",
+                store.sql("plan/insert_cfg_school"),
                 [(sid, school.roster_id, school.selected) for sid, school in config.schools.items()],
             )
         store.execute(conn, "plan/delete_run_plan", {"run_id": run_id})
@@ -62,50 +64,40 @@ def compute_plan(
                 "parents": config.accounts.parents,
                 "suppress_removals": upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS,
                 "upload_age_days": upload_age_days,
+                "plan_id": uuid.uuid4().hex,
             },
         )
-        conn.execute("DROP TABLE cfg_schools")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        store.execute(conn, "plan/drop_cfg_schools")
+        holds.insert_holds(conn, config, run_id)
     return plan_summary(conn, run_id)
 
 
 def compute_disconnected_plan(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
     """The source refused us: a plan with no change, and every roster school held as Disconnected."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(conn):
         store.execute(conn, "plan/delete_run_plan", {"run_id": run_id})
         store.execute(
-            conn, "plan/insert_disconnected_plan", {"run_id": run_id, "roster_version": store.roster_version(conn)}
+            conn,
+            "plan/insert_disconnected_plan",
+            {"run_id": run_id, "roster_version": store.roster_version(conn), "plan_id": uuid.uuid4().hex},
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return plan_summary(conn, run_id)
 
 
 def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
-    rows = conn.execute(
-        "SELECT roster_version, is_initial, removals_suppressed, upload_age_days FROM plan_runs WHERE run_id = ?",
-        [run_id],
-    ).fetchall()
+    rows = store.query(conn, "plan/select_plan_run", {"run_id": run_id})
     if not rows:
         raise LookupError(f"no plan for run {run_id}: detect_holds has not run for it")
     changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
     for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):
         changes[entity] = {"create": create, "update": update, "remove": remove}
-    version, is_initial, suppressed, age = rows[0]
-    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age)
+    version, is_initial, suppressed, age, plan_id = rows[0]
+    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age, plan_id)
 
 
 def school_map(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, list[str]]:
     """Source schools this run does not sync: {"unmapped": [...], "deselected": [...]}."""
-    rows = conn.execute(
-        "SELECT school_sid, selected, mapped FROM plan_school_map WHERE run_id = ? ORDER BY school_sid", [run_id]
-    ).fetchall()
+    rows = store.query(conn, "plan/select_school_map", {"run_id": run_id})
     return {
         "unmapped": [sid for sid, _selected, mapped in rows if not mapped],
         "deselected": [sid for sid, selected, mapped in rows if mapped and not selected],

@@ -115,14 +115,9 @@ class QualityResult:
 
 def find_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """Replace the run's record issues; returns counts per catalogue code."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(conn):
         store.execute(conn, "quality/delete_run_issues", {"run_id": run_id})
         store.execute(conn, "quality/insert_record_issues", {"run_id": run_id})
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return record_issue_counts(conn, run_id)
 
 

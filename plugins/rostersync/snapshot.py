@@ -49,22 +49,17 @@ def normalize(
     `checked_rows`: each file's rows as the format check counted them; a file read with another count
     stops the run (the check and this read must see the same file the same way)."""
     folder = source_folder(folder)
-    conn.execute("BEGIN TRANSACTION")
     try:
-        _load_sources(conn, fmt, folder, checked_rows)
-        store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
-        params = {"run_id": run_id, **_delta_params(conn, fmt, folder)}
-        for name in fmt.normalize_sql:
-            store.execute(conn, name, params)
-        for table in source_tables(fmt):
-            conn.execute(store.sql_with("csv/drop_table", table=table))
-        conn.execute("COMMIT")
+        with store.transaction(conn):
+            _load_sources(conn, fmt, folder, checked_rows)
+            store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
+            params = {"run_id": run_id, **_delta_params(conn, fmt, folder)}
+            for name in fmt.normalize_sql:
+                store.execute(conn, name, params)
+            for table in source_tables(fmt):
+                conn.execute(store.sql_with("csv/drop_table", table=table))
     except duckdb.Error as error:
-        conn.execute("ROLLBACK")
         raise from_duckdb(error, "normalize") from None
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return snapshot_counts(conn, run_id)
 
 
@@ -98,6 +93,8 @@ def _load_sources(
 class DeltaWithoutBase(RosterSyncError):
     """A delta package names only what changed: it needs an applied full snapshot to apply to."""
 
+    code = "R012"
+
 
 def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) -> dict[str, object]:
     """$prev_run and one $delta_<file> flag per file: a delta file's unnamed records carry over from the
@@ -108,11 +105,10 @@ def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) ->
         or carried_over(modes, spec.name)
         for spec in fmt.files
     }
-    last = store.query(conn, "apply/select_last_applied_upload")
+    last = store.query(conn, "runs/select_last_applied_upload")
     based = bool(last) and bool(store.query(conn, "normalize/select_snapshot_exists", {"run_id": last[0][0]}))
     if any(flags.values()) and not based:
         raise DeltaWithoutBase(
-            "R012",
             "this package has delta files, but the district has no applied snapshot to apply them to (no sync "
             "yet, or the last one was rolled back): send a bulk package first (every file.* = bulk in manifest.csv)",
         )

@@ -135,6 +135,28 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> None:
         execute(conn, f"schema/{path.stem}")
 
 
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back (and the error passed on) if it fails.
+
+    A failed COMMIT (disk full, I/O error) is the error the caller sees, never the rollback's own
+    complaint that no transaction is left to roll back."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback_quietly(conn)
+        raise
+
+
+def _rollback_quietly(conn: duckdb.DuckDBPyConnection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # the transaction is already gone (a failed commit ends it): the cause is being raised
+
+
 class RosterBusy(RuntimeError):
     """Another process kept the district's store locked for longer than we wait."""
 

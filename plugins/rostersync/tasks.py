@@ -15,7 +15,21 @@ from typing import Any
 
 import duckdb
 
-from rostersync import apply, clever, gate, holds, landing, notify, plan, quality, reports, snapshot, store, welcome
+from rostersync import (
+    apply,
+    clever,
+    gate,
+    holds,
+    landing,
+    notify,
+    plan,
+    quality,
+    reports,
+    runs,
+    snapshot,
+    store,
+    welcome,
+)
 from rostersync.config import DistrictConfig
 from rostersync.format_check import FormatCheckFailed, check_folder
 from rostersync.formats import get_format
@@ -78,7 +92,7 @@ def _write_summaries(config: DistrictConfig, conn: duckdb.DuckDBPyConnection, ru
 def land(config: DistrictConfig, run_id: str, remote: landing.Remote) -> landing.LandingResult:
     """Land an SFTP upload (or say which files are still being written)."""
     with store.connect(config.district_id) as conn:
-        last = apply.last_applied_upload(conn)
+        last = runs.last_applied_upload(conn)
     source = config.sftp_source()
     result = landing.land_upload(
         remote,
@@ -137,7 +151,7 @@ def land_clever(config: DistrictConfig, run_id: str, base_url: str, token: str) 
     """Pull the district from Clever into the run's landing folder (a rerun replays the saved pages)."""
     source = config.clever_source()
     with store.connect(config.district_id) as conn:
-        last = apply.last_applied_upload(conn)
+        last = runs.last_applied_upload(conn)
 
     def pull(folder) -> bool:
         pulled = clever.pull(base_url, token, folder, page_size=source.page_size, max_retries=source.max_retries)
@@ -237,7 +251,7 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
         )
         pages = reports.school_pages(conn, run_id, folder)
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in found])
-    waiting = [h for h in found if h.reason not in gate.NOTHING_TO_RELEASE]
+    waiting = [h for h in found if h.reason not in holds.NOTHING_TO_RELEASE]
     if waiting and smtp is not None:
         held_pages = {h.school: pages.get(h.school) for h in waiting}
         _email_admins(
@@ -259,11 +273,13 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
     }
 
 
-def gate_text(config: DistrictConfig, run_id: str) -> tuple[bool, str, str]:
-    """(needed, subject, body) of the approval gate for this run."""
+def open_gate(config: DistrictConfig, run_id: str) -> tuple[bool, str, str]:
+    """(needed, subject, body) of the approval gate for this run; when needed, the gate is recorded as
+    waiting on the current plan (the answer will release that plan, no other)."""
     with store.connect(config.district_id) as conn:
         if not gate.gate_needed(conn, run_id):
             return False, "", ""
+        gate.open_gate(conn, run_id)
         links = {
             **report_links(config, run_id),
             "schools": reports.school_pages(conn, run_id, store.reports_dir(config.district_id, run_id)),
@@ -282,10 +298,13 @@ def apply_diff(config: DistrictConfig, run_id: str, data_date: datetime | None, 
     """`data_date`: the date the run's data stands for (its logical date, or when it was triggered)."""
     sha = _manifest(config, run_id).get("upload_sha256")
     with store.connect(config.district_id) as conn:
-        run = apply.load_sync_run(conn, run_id)
-        released = run is not None and run.gate_answer == gate.APPROVE
         result = apply.apply_plan(
-            conn, run_id, released=released, logical_date=data_date, landing_sha256=sha, force=force_backfill
+            conn,
+            run_id,
+            approvers=config.approvers,
+            logical_date=data_date,
+            landing_sha256=sha,
+            force=force_backfill,
         )
     if result.already_applied:
         log.info("run %s was already applied; nothing changed", run_id)
@@ -300,7 +319,7 @@ def apply_diff(config: DistrictConfig, run_id: str, data_date: datetime | None, 
 def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings) -> dict | None:
     """The summary email: the sync applied, or the gate rejected it. None: the run applied nothing."""
     with store.connect(config.district_id) as conn:
-        run = apply.load_sync_run(conn, run_id)
+        run = runs.load_sync_run(conn, run_id)
         run_holds = holds.plan_holds(conn, run_id)
         errors, alerts = quality.split_by_severity(quality.record_issue_counts(conn, run_id))
         not_synced = plan.school_map(conn, run_id)

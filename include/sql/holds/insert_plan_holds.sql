@@ -1,4 +1,7 @@
--- Holds over a computed plan, per school. Params: $run_id and the district's thresholds.
+-- Holds over a computed plan, per school, replacing any the run had. Params: $run_id and the district's
+-- thresholds.
+DELETE FROM plan_holds WHERE run_id = $run_id;
+
 CREATE OR REPLACE TEMP TABLE school_changes AS
 SELECT school_id, entity, count(*) FILTER (WHERE op = 'remove') AS removes,
        count(*) FILTER (WHERE op = 'update') AS updates
@@ -36,6 +39,14 @@ SELECT $run_id, c.school_id, 'data_updates',
               100.0 * c.updates / h.held, 100.0 * $update_share)
 FROM school_changes c JOIN school_holdings h USING (school_id, entity)
 WHERE c.updates >= $update_min_count AND c.updates > $update_share * h.held;
+
+-- A school the roster holds that this upload would leave with no account at all (an export that lost
+-- the school, or an empty file): held whatever its size, since no threshold counts a small school.
+INSERT INTO plan_holds
+SELECT $run_id, c.school_id, 'school_emptied',
+       printf('the upload has none of this school''s %d accounts: every one would be removed', h.held)
+FROM school_changes c JOIN school_holdings h USING (school_id, entity)
+WHERE c.entity = 'accounts' AND h.held > 0 AND c.removes >= h.held;
 
 DROP TABLE school_changes; DROP TABLE school_holdings;
 

@@ -1,8 +1,8 @@
 -- Clever refused the district token: nothing changes, and every school the roster has is held as
 -- Disconnected (the district itself when it has no school yet).
-INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days)
+INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days, plan_id)
 SELECT $run_id, $roster_version, NOT EXISTS (SELECT 1 FROM sync_runs WHERE status = 'applied'), now()::TIMESTAMP,
-       false, NULL;
+       false, NULL, $plan_id;
 
 INSERT INTO plan_school_map SELECT $run_id, school_id, school_id, true, true FROM schools;
 

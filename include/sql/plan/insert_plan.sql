@@ -1,7 +1,7 @@
 -- The diff of a run's snapshot against the roster, as plan rows (create, reactivate, update, remove).
 -- Needs temp table cfg_schools(school_sid, roster_id, selected) from the district YAML.
 -- Params: $run_id, $mapping_required, $teachers, $students, $parents, $roster_version,
--- $suppress_removals (a stale upload never removes anything), $upload_age_days.
+-- $suppress_removals (a stale upload never removes anything), $upload_age_days, $plan_id (new for each plan).
 
 INSERT INTO plan_school_map
 SELECT $run_id, s.school_sid, coalesce(c.roster_id, s.school_sid), coalesce(c.selected, true),
@@ -12,6 +12,13 @@ UNION ALL
 SELECT $run_id, c.school_sid, coalesce(c.roster_id, c.school_sid), c.selected, true
 FROM cfg_schools c
 WHERE c.school_sid NOT IN (SELECT school_sid FROM snap_schools WHERE run_id = $run_id);
+
+-- Roster schools this upload does not name at all: their removals are planned (and held), so they are in
+-- the map, and an approval can release them.
+INSERT INTO plan_school_map
+SELECT $run_id, r.school_id, r.school_id, true, true
+FROM schools r
+WHERE r.school_id NOT IN (SELECT school_id FROM plan_school_map WHERE run_id = $run_id);
 
 -- Schools this run syncs, and roster schools it must never touch (deselected or unmapped).
 CREATE OR REPLACE TEMP TABLE synced_schools AS
@@ -158,10 +165,14 @@ WHERE NOT $suppress_removals AND r.status = 'active'
   AND NOT EXISTS (SELECT 1 FROM wanted_memberships w
                   WHERE w.class_sid = r.class_sid AND w.person_sid = r.person_sid);
 
-INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days)
+-- A district stays on its first sync until a sync that created accounts was approved at the gate and
+-- applied: an empty upload, or one whose holds were rejected, never ends it.
+INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days, plan_id)
 SELECT $run_id, $roster_version,
-       NOT EXISTS (SELECT 1 FROM sync_runs WHERE status = 'applied'),
-       now()::TIMESTAMP, $suppress_removals, $upload_age_days;
+       NOT EXISTS (SELECT 1 FROM sync_runs
+                   WHERE status = 'applied' AND gate_answer = 'Approve'
+                     AND coalesce(try_cast(counts->'accounts'->>'create' AS BIGINT), 0) > 0),
+       now()::TIMESTAMP, $suppress_removals, $upload_age_days, $plan_id;
 
 DROP TABLE synced_schools; DROP TABLE frozen_schools; DROP TABLE person_school; DROP TABLE error_people;
 DROP TABLE wanted_people; DROP TABLE wanted_classes; DROP TABLE class_owner;

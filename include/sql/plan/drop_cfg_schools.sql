@@ -1,0 +1,1 @@
+DROP TABLE cfg_schools;

@@ -1,0 +1,1 @@
+SELECT roster_version, is_initial, removals_suppressed, upload_age_days, plan_id FROM plan_runs WHERE run_id = $run_id;

@@ -1,0 +1,55 @@
+"""sync_runs: one row per run of a district, from the gate's opening to the apply's outcome.
+
+Who answered the gate, when, how, and for which plan (its plan_id) is stored here; apply reads it to
+decide what it may release, so the answer must come through the gate, for the plan shown at it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from rostersync import store
+
+APPROVE = "Approve"
+REJECT = "Reject"
+
+
+@dataclass
+class SyncRun:
+    run_id: str
+    logical_date: datetime | None = None
+    landing_sha256: str | None = None
+    status: str = "planned"
+    roster_version_before: str | None = None
+    gate_answer: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    counts: dict = field(default_factory=dict)
+    applied_at: datetime | None = None
+    gate_plan_id: str | None = None
+    """The plan the gate was opened for, and so the plan its answer releases."""
+
+
+def load_sync_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> SyncRun | None:
+    rows = store.query(conn, "runs/select_sync_run", {"run_id": run_id})
+    if not rows:
+        return None
+    row = list(rows[0])
+    row[8] = json.loads(row[8]) if row[8] else {}
+    return SyncRun(*row)
+
+
+def save_sync_run(conn: duckdb.DuckDBPyConnection, run: SyncRun) -> None:
+    params = dict(run.__dict__)
+    params["counts"] = json.dumps(run.counts)
+    store.execute(conn, "runs/upsert_sync_run", params)
+
+
+def last_applied_upload(conn: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(run_id, landing sha256) of the last applied run, if any."""
+    rows = store.query(conn, "runs/select_last_applied_upload")
+    return (rows[0][0], rows[0][1]) if rows else None
