@@ -1,6 +1,6 @@
-from datetime import datetime
-
 """The Clever client and land_files against the local Clever API server over HTTP on loopback."""
+
+from datetime import datetime
 
 import pytest
 from conftest import district_yaml
