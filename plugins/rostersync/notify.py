@@ -7,7 +7,11 @@ Python, so tests send to a real aiosmtpd sink without a scheduler.
 from __future__ import annotations
 
 import email.policy
+import ipaddress
+import logging
 import smtplib
+import socket
+import ssl as tls
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +22,19 @@ from typing import Any
 import jinja2
 
 from rostersync import store
+from rostersync.errors import RosterSyncError
+
+log = logging.getLogger(__name__)
+
+
+class InsecureSmtp(RosterSyncError):
+    """An SMTP setting that would send the login, or the mail, where it could be read or redirected."""
+
+    code = "R030"
+    hint = (
+        "Use TLS (SMTPS, or STARTTLS: the SMTP connection's default) with a certificate the worker trusts; "
+        "for a private CA set the connection extra ca_file to its PEM file."
+    )
 
 
 @dataclass(frozen=True)
@@ -30,14 +47,32 @@ class SmtpSettings:
     starttls: bool = False
     ssl: bool = False
     timeout: int = 30
+    verify: bool = True
+    """Check the server's certificate and name (the SMTP provider's ssl_context "default"). Only the
+    connection extra ssl_context "none" turns it off, and every connection then logs a warning."""
+    ca_file: str | None = None
+    """A PEM file of the CA to trust (a private mail relay), instead of the system's CAs."""
+
+    def tls_context(self) -> tls.SSLContext:
+        if not self.verify:
+            log.warning("SMTP %s:%s: TLS certificate NOT verified (ssl_context none)", self.host, self.port)
+            context = tls.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = tls.CERT_NONE
+            return context
+        return tls.create_default_context(cafile=self.ca_file)
 
 
 def smtp_settings(conn_id: str) -> SmtpSettings:
-    """Settings from an Airflow SMTP connection (extras as the SMTP provider reads them)."""
+    """Settings from an Airflow SMTP connection, extras as the SMTP provider reads them (disable_tls,
+    disable_ssl, from_email, timeout, ssl_context "default" or "none"), plus ca_file for a private CA."""
     from airflow.sdk import BaseHook
 
     conn = BaseHook.get_connection(conn_id)
     extra = conn.extra_dejson
+    context = extra.get("ssl_context") or "default"
+    if context not in ("default", "none"):
+        raise InsecureSmtp(f"connection {conn_id}: extra ssl_context must be 'default' or 'none', not {context!r}")
     return SmtpSettings(
         host=conn.host or "localhost",
         port=int(conn.port or 25),
@@ -47,6 +82,8 @@ def smtp_settings(conn_id: str) -> SmtpSettings:
         starttls=not extra.get("disable_tls", False),
         ssl=not extra.get("disable_ssl", False),
         timeout=int(extra.get("timeout", 30)),
+        verify=context == "default",
+        ca_file=extra.get("ca_file") or None,
     )
 
 
@@ -102,13 +139,32 @@ def message(settings: SmtpSettings, email: Email) -> EmailMessage:
     return built
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
+
+
 @contextmanager
 def connect(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
-    """One SMTP session (logged in when the connection has credentials), for one or many emails."""
-    client_class = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
-    with client_class(settings.host, settings.port, timeout=settings.timeout) as client:
+    """One SMTP session (logged in when the connection has credentials), for one or many emails.
+
+    TLS verifies the server's certificate and name; a login is only ever sent over TLS (or to this
+    machine's own loopback relay)."""
+    encrypted = settings.ssl or settings.starttls
+    if settings.login and not encrypted and not _loopback(settings.host):
+        raise InsecureSmtp(f"SMTP {settings.host}:{settings.port}: will not send the login over a plain connection")
+    client: smtplib.SMTP
+    if settings.ssl:
+        client = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=settings.tls_context()
+        )
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with client:
         if settings.starttls and not settings.ssl:
-            client.starttls()
+            client.starttls(context=settings.tls_context())
         if settings.login and settings.password:
             client.login(settings.login, settings.password)
         yield client

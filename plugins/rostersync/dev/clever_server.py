@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ class CleverServer:
         self.faults: list[int] = []
         """Statuses to answer next, one per request, before serving normally again (e.g. [429, 503])."""
         self.requests: list[str] = []
+        self.retry_after = "1"
+        """The Retry-After header of an injected 429."""
+        self.next_link: Callable[[str, str | None], str | None] | None = None
+        """Tests: rewrite the `next` link of a page (object, the link it would send) to try the client."""
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer((LOOPBACK, port), self._handler())
         self.port = self._http.server_address[1]
@@ -72,7 +77,9 @@ class CleverServer:
                 if self.headers.get("Authorization") != f"Bearer {server.token}" or server.revoked:
                     return self._send(401, {"message": "invalid token"})
                 if fault is not None:
-                    return self._send(fault, {"message": "injected"}, {"Retry-After": "1"} if fault == 429 else {})
+                    return self._send(
+                        fault, {"message": "injected"}, {"Retry-After": server.retry_after} if fault == 429 else {}
+                    )
                 obj = url.path.removeprefix(API + "/").strip("/")
                 if obj not in server.records:
                     return self._send(404, {"message": "not found"})
@@ -81,10 +88,13 @@ class CleverServer:
                 after = query.get("starting_after", [""])[0]
                 items = [r for r in server.records[obj] if r["data"]["id"] > after][:limit]
                 links = [{"rel": "self", "uri": self.path}]
+                following = None
                 if items and items[-1]["data"]["id"] != server.records[obj][-1]["data"]["id"]:
-                    links.append(
-                        {"rel": "next", "uri": f"{API}/{obj}?limit={limit}&starting_after={items[-1]['data']['id']}"}
-                    )
+                    following = f"{API}/{obj}?limit={limit}&starting_after={items[-1]['data']['id']}"
+                if server.next_link is not None:
+                    following = server.next_link(obj, following)
+                if following:
+                    links.append({"rel": "next", "uri": following})
                 return self._send(200, {"data": items, "links": links})
 
             def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:

@@ -12,6 +12,7 @@ import email
 import email.policy
 import logging
 import os
+import ssl
 import threading
 from email.message import EmailMessage
 from pathlib import Path
@@ -124,13 +125,36 @@ class _KeepMessages:
 
 
 class SmtpSink:
-    """An SMTP server that accepts everything (but the `refuse` addresses) and delivers nothing."""
+    """An SMTP server that accepts everything (but the `refuse` addresses) and delivers nothing.
 
-    def __init__(self, folder: Path | None = None, port: int = 0, refuse: tuple[str, ...] = ()):
+    With `tls` (a server SSLContext) it offers STARTTLS, or speaks TLS from the start with `implicit_tls`;
+    it then accepts any login and keeps the user names it was sent in `logins` (tests check who got one)."""
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        port: int = 0,
+        refuse: tuple[str, ...] = (),
+        tls: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
+    ):
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # it logs every recipient address
         self.handler = _KeepMessages(folder, frozenset(a.lower() for a in refuse))
-        self.controller = Controller(self.handler, hostname=LOOPBACK, port=port or _free_port())
+        self.logins: list[str] = []
+        options: dict[str, Any] = {}
+        if tls is not None:
+            # aiosmtpd only counts STARTTLS as TLS for AUTH; an SMTPS connection is TLS from its first byte.
+            options = {"authenticator": self._authenticate, "auth_require_tls": not implicit_tls}
+            options |= {"ssl_context": tls} if implicit_tls else {"tls_context": tls}
+        self.controller = Controller(self.handler, hostname=LOOPBACK, port=port or _free_port(), **options)
         self.port = self.controller.port
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
+
+        login = getattr(auth_data, "login", b"") or b""
+        self.logins.append(login.decode() if isinstance(login, bytes) else str(login))
+        return AuthResult(success=True)
 
     @property
     def messages(self) -> list[EmailMessage]:
