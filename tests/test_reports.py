@@ -142,5 +142,5 @@ def test_links_point_at_the_published_reports_when_a_base_url_is_set(tmp_path, m
     assert reports.link(path) == path.resolve().as_uri()
     monkeypatch.setenv("ROSTERSYNC_REPORTS_URL", "https://reports.example.org/rostersync/")
     assert reports.link(path) == (
-        "https://reports.example.org/rostersync/riverside/manual__2026-01-01T00_00_00_00_00/summary.html"
+        "https://reports.example.org/rostersync/riverside/manual__2026-01-01T00:00:00+00:00/summary.html"
     )

@@ -289,7 +289,7 @@ def _check_pages(fmt: Format, folder: Path, report: FormatReport) -> None:
                 records = load_page(page)["data"]
                 missing = sum(1 for r in records if not (r.get("data") or {}).get("id"))
             except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-                report.add(FormatError("F002", page.name, None, None, f"not a Clever API page: {exc}"))
+                report.add(FormatError("F002", page.name, None, None, f"not a Clever API page ({type(exc).__name__})"))
                 continue
             if missing:
                 report.add(FormatError("F007", page.name, None, "id", f"{missing} record(s) without an id"))

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from rostersync import markdown as md
 from rostersync import store
 from rostersync.config import DistrictConfig
 from rostersync.holds import NOTHING_TO_RELEASE, Hold, held_schools, plan_holds
@@ -52,9 +53,9 @@ def render_gate(
     for hold in holds:
         held.setdefault(hold.school, []).append(hold)
     kind = "first sync" if summary.is_initial else f"{len(held)} school(s) on hold"
-    subject = f"{config.name}: approve roster changes ({kind})"
+    subject = f"{md.plain(config.name)}: approve roster changes ({kind})"
     lines = [
-        f"**District** {config.name} (`{config.district_id}`), run `{run_id}`",
+        f"**District** {md.text(config.name)} ({md.code(config.district_id)}), run {md.code(run_id)}",
         "",
         "Approve applies exactly the changes below, computed on roster version "
         f"`{summary.roster_version[:24]}`; if the roster changes before the apply, the apply refuses. "
@@ -66,36 +67,36 @@ def render_gate(
     for entity, counts in summary.changes.items():
         lines.append(f"| {entity} | {counts['create']} | {counts['update']} | {counts['remove']} |")
     for school, school_holds in held.items():
-        lines += ["", f"### School `{school}`: on hold"]
-        lines += [f"- **{h.reason}**: {h.detail}" for h in school_holds]
+        lines += ["", f"### School {md.code(school)}: on hold"]
+        lines += [f"- **{h.reason}**: {md.text(h.detail)}" for h in school_holds]
         page = school_pages.get(school)
         if page:
-            lines.append(f"- report: [{school} summary]({page})")
+            lines.append(f"- report: {md.link(f'{school} summary', page)}")
         for entity, counts in per_school.get(school, {}).items():
             lines.append(f"- {entity}: +{counts['create']} ~{counts['update']} -{counts['remove']}")
         params = {"run_id": run_id, "school_id": school}
         largest = store.query(conn, "gate/select_largest_changes", params)
         if largest:
-            lines.append("- classes changing most: " + ", ".join(f"`{c}` +{j} -{lv}" for c, j, lv in largest))
+            lines.append("- classes changing most: " + ", ".join(f"{md.code(c)} +{j} -{lv}" for c, j, lv in largest))
         examples = store.query(conn, "gate/select_removal_examples", params)
         if examples:
-            lines.append("- removals, first ten by source id: " + ", ".join(f"{e} `{k}`" for e, k in examples))
+            lines.append("- removals, first ten by source id: " + ", ".join(f"{e} {md.code(k)}" for e, k in examples))
     not_synced = school_map(conn, run_id)
     if not_synced["unmapped"] or not_synced["deselected"]:
         lines += ["", "### Schools this run does not sync"]
         if not_synced["unmapped"]:
             lines.append(
                 "- no mapping in the district config (add them under `schools:` to sync them): "
-                + ", ".join(f"`{s}`" for s in not_synced["unmapped"])
+                + ", ".join(md.code(s) for s in not_synced["unmapped"])
             )
         if not_synced["deselected"]:
-            lines.append("- deselected (paused): " + ", ".join(f"`{s}`" for s in not_synced["deselected"]))
+            lines.append("- deselected (paused): " + ", ".join(md.code(s) for s in not_synced["deselected"]))
     if summary.removals_suppressed:
         lines += ["", f"**The upload is {summary.upload_age_days:.0f} days old: no removals are planned.**"]
     if links.get("summary"):
-        lines += ["", f"Run report (every school, errors and alerts): [summary.html]({links['summary']})"]
+        lines += ["", f"Run report (every school, errors and alerts): [summary.html]({md.url(links['summary'])})"]
     if links.get("destructive"):
-        lines += ["", f"Every destructive change: [destructive_changes.csv]({links['destructive']})"]
+        lines += ["", f"Every destructive change: [destructive_changes.csv]({md.url(links['destructive'])})"]
     return subject, "\n".join(lines)
 
 

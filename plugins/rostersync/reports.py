@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 import duckdb
@@ -84,8 +85,8 @@ def read_format_report(folder: Path) -> dict:
 
 
 def school_folder(folder: Path, school_sid: str) -> Path:
-    """The reports of one source school inside a run's reports folder."""
-    return folder / "schools" / store.run_key(school_sid)
+    """The reports of one source school inside a run's reports folder: its own folder whatever the id."""
+    return store.inside(folder / "schools", folder / "schools" / store.path_key(school_sid))
 
 
 def link(path: Path) -> str:
@@ -94,7 +95,7 @@ def link(path: Path) -> str:
     base = os.environ.get("ROSTERSYNC_REPORTS_URL", "").strip()
     if base:
         relative = path.resolve().relative_to((store.data_root() / "reports").resolve())
-        return f"{base.rstrip('/')}/{relative.as_posix()}"
+        return f"{base.rstrip('/')}/{quote(relative.as_posix(), safe='/:+')}"
     return path.resolve().as_uri()
 
 
@@ -245,7 +246,7 @@ def write_summaries(
             "changes": changes.get(school_id, {}),
             "issues": issues(issue_counts.get(school_sid, {}), where),
             "destructive_csv": (where / "destructive_changes.csv").exists(),
-            "page": f"schools/{where.name}/summary.html",
+            "page": f"schools/{quote(where.name, safe=':+')}/summary.html",
         }
         write_html(where / "summary.html", "school_summary.html.j2", run_id=run_id, school=school, **page)
         schools.append(school)

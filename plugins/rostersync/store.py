@@ -6,6 +6,7 @@ districts never contend for a lock. Every statement comes from `include/sql/`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from rostersync.errors import RosterSyncError, from_duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = REPO_ROOT / "include" / "sql"
@@ -34,9 +37,35 @@ def data_root() -> Path:
     return Path(os.environ.get("ROSTERSYNC_DATA", REPO_ROOT / "data"))
 
 
+_KEPT = re.compile(r"[A-Za-z0-9_.:+-]")
+MAX_KEY = 120
+
+
+def path_key(text: str) -> str:
+    """A folder name for any id (a run id, a school's source id): letters, digits and `_ . : + -` kept, every
+    other character as %XX of its UTF-8 bytes, a leading dot too. Reversible, so two ids never share a
+    folder; never `.`, `..`, empty or a path. An id longer than MAX_KEY keeps its start and a sha256."""
+    key = "".join(
+        ch if _KEPT.fullmatch(ch) and not (i == 0 and ch == ".") else "".join(f"%{b:02X}" for b in ch.encode())
+        for i, ch in enumerate(text)
+    )
+    if not key:
+        return "~"  # `~` is always encoded otherwise: no id maps here but the empty one
+    if len(key) > MAX_KEY:
+        key = key[:100] + "~" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return key
+
+
 def run_key(run_id: str) -> str:
-    """An Airflow run id made safe as a folder name (`manual__2026-01-01T00:00:00+00:00` has `:` and `+`)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)
+    """An Airflow run id as a folder name (`manual__2026-01-01T00:00:00+00:00` stays as it is)."""
+    return path_key(run_id)
+
+
+def inside(folder: Path, path: Path) -> Path:
+    """`path`, after checking it resolves inside `folder` (a report never lands outside its run's folder)."""
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ValueError(f"{path} is outside {folder}")
+    return path
 
 
 def roster_path(district_id: str, root: Path | None = None) -> Path:
@@ -157,8 +186,10 @@ def _rollback_quietly(conn: duckdb.DuckDBPyConnection) -> None:
         pass  # the transaction is already gone (a failed commit ends it): the cause is being raised
 
 
-class RosterBusy(RuntimeError):
+class RosterBusy(RosterSyncError):
     """Another process kept the district's store locked for longer than we wait."""
+
+    code = "R050"
 
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -193,6 +224,8 @@ def connect(district_id: str, root: Path | None = None, read_only: bool = False)
         if not read_only:
             migrate(conn)
         yield conn
+    except duckdb.Error as error:  # DuckDB quotes the data it failed on: only its kind and place go on
+        raise from_duckdb(error, f"the store of district {district_id}") from None
     finally:
         conn.close()
 
@@ -205,6 +238,8 @@ def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
         _configure(conn)
         migrate(conn)
         yield conn
+    except duckdb.Error as error:
+        raise from_duckdb(error, "the preview") from None
     finally:
         conn.close()
 

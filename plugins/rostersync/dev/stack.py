@@ -2,8 +2,9 @@
 
 Prepares AIRFLOW_HOME=.airflow from airflow.cfg.example, starts the local SFTP server (seeded with the
 demo district's files) and the SMTP sink (mail saved under .airflow/mail/), defines the Airflow
-connections, and runs `airflow standalone`. `demo` then drives one sync through Airflow's REST API the
-way an operator and an approver would, and prints the counts.
+connections, and runs Airflow's components (those of `airflow standalone`, without its log servers).
+`demo` then drives one sync through Airflow's REST API the way an operator and an approver would, and
+prints the counts.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ SFTP_PASSWORD = "demo"  # local demo server only
 CLEVER_TOKEN = "demo-clever-token"  # local demo server only
 SFTP_PORT, SMTP_PORT, CLEVER_PORT = 2222, 8025, 8099
 CLEVER_DISTRICT = "lakeside"
+COMPONENTS = (
+    ("api-server",),
+    ("scheduler", "--skip-serve-logs"),
+    ("dag-processor",),
+    ("triggerer", "--skip-serve-logs"),
+)
+"""The Airflow processes of the local stack, all on 127.0.0.1 (the API server from [api] host)."""
 
 
 def _port(preferred: int) -> int:
@@ -127,7 +135,7 @@ class Stack:
         self.clever = CleverServer(
             clever_district_files(AIRFLOW_HOME / "clever" / CLEVER_DISTRICT), CLEVER_TOKEN, _port(CLEVER_PORT)
         )
-        self.airflow: subprocess.Popen | None = None
+        self.processes: list[subprocess.Popen] = []
 
     @property
     def url(self) -> str:
@@ -147,21 +155,37 @@ class Stack:
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         out = log_to.open("ab") if log_to else None
-        self.airflow = subprocess.Popen(
-            [str(Path(sys.executable).parent / "airflow"), "standalone"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT if out else None,
-            start_new_session=True,
-        )
+        airflow = str(Path(sys.executable).parent / "airflow")
+        subprocess.run([airflow, "db", "migrate"], env=env, stdout=out or subprocess.DEVNULL, check=True)
+        # `airflow standalone`'s components, one by one: it starts the scheduler's and the triggerer's log
+        # servers on every interface (0.0.0.0:8793/8794, not configurable). Here tasks write their logs to
+        # .airflow/logs, which the API server reads directly: no log server is needed, none listens.
+        for command in COMPONENTS:
+            self.processes.append(
+                subprocess.Popen(
+                    [airflow, *command],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT if out else None,
+                    start_new_session=True,
+                )
+            )
+
+    def wait(self) -> int:
+        """Until one of Airflow's processes ends (the others are then stopped by `stop`)."""
+        while all(process.poll() is None for process in self.processes):
+            time.sleep(1)
+        return next(process.returncode for process in self.processes if process.returncode is not None)
 
     def stop(self) -> None:
-        if self.airflow and self.airflow.poll() is None:
-            os.killpg(self.airflow.pid, signal.SIGTERM)
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
             try:
-                self.airflow.wait(timeout=60)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                os.killpg(self.airflow.pid, signal.SIGKILL)
+                os.killpg(process.pid, signal.SIGKILL)
         self.sftp.stop()
         self.smtp.stop()
         self.clever.stop()
@@ -264,7 +288,7 @@ def demo(stack: Stack) -> int:
     seed_sftp(stack.sftp_root, DEMO_DISTRICT, DEMO_FILES)
     api = Api(stack.url)
     dag_id = f"roster_sync__{DEMO_DISTRICT}"
-    print(f"waiting for Airflow at {stack.url} (log: {AIRFLOW_HOME / 'standalone.log'}) ...")
+    print(f"waiting for Airflow at {stack.url} (log: {AIRFLOW_HOME / 'airflow.log'}) ...")
     api.wait_until("the API server", lambda: api.call("GET", "/monitor/health"), 300)
     clever_dag = f"roster_sync__{CLEVER_DISTRICT}"
     for dag in (dag_id, clever_dag):
@@ -337,13 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack()
     headless = args.mode == "demo"
     try:
-        stack.start(log_to=AIRFLOW_HOME / "standalone.log" if headless else None)
+        stack.start(log_to=AIRFLOW_HOME / "airflow.log" if headless else None)
         if headless:
             return demo(stack)
         Api(stack.url).wait_until("the API server", lambda: Api(stack.url).call("GET", "/monitor/health"), 300)
         print(stack.banner(), flush=True)
-        assert stack.airflow is not None
-        return stack.airflow.wait()
+        return stack.wait()
     except KeyboardInterrupt:
         print("\nstopping ...")
         return 0
