@@ -56,3 +56,8 @@ def district_yaml(folder: Path, district_id: str = "testville", **overrides) -> 
 
 def airflow_connection(conn_type: str, **fields) -> str:
     return json.dumps({"conn_type": conn_type, **fields})
+
+
+def pytest_collection_modifyitems(items):
+    """Tests against running Airflow processes go last: the slowest, and the least likely to fail first."""
+    items.sort(key=lambda item: item.get_closest_marker("live") is not None)

@@ -1,0 +1,81 @@
+"""Against a running Airflow (the local stack of `make run`, on free loopback ports): setting the approval
+task to success through the REST API, as any user who may change task states can, releases nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from rostersync import store
+
+pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
+
+DAG = "roster_sync__riverside"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory):
+    """`python -m rostersync.dev.stack run` with its own AIRFLOW_HOME, data folder and API port."""
+    from rostersync.dev.stack import Api
+
+    root = tmp_path_factory.mktemp("live")
+    port = free_port()
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(root / "airflow"),
+        "ROSTERSYNC_DATA": str(root / "data"),
+        "ROSTERSYNC_API_PORT": str(port),
+    }
+    for key in [k for k in env if k.startswith("AIRFLOW__")]:
+        del env[key]  # the test session's own Airflow settings are not the stack's
+    log = (root / "stack.log").open("wb")
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "rostersync.dev.stack", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    api = Api(f"http://127.0.0.1:{port}")
+    try:
+        api.wait_until("the API server", lambda: api.call("GET", "/monitor/health"), 300)
+        api.wait_until(f"{DAG} to be parsed", lambda: api.call("GET", f"/dags/{DAG}"), 300)
+        api.call("PATCH", f"/dags/{DAG}", json={"is_paused": False})
+        yield api, root / "data"
+    finally:
+        stack.send_signal(signal.SIGTERM)
+        try:
+            stack.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+        log.close()
+
+
+def test_setting_approve_to_success_through_the_rest_api_makes_apply_diff_refuse(airflow):
+    api, data = airflow
+    run = api.call("POST", f"/dags/{DAG}/dagRuns", json={"logical_date": None})
+    runs = f"/dags/{DAG}/dagRuns/{run['dag_run_id']}"
+    api.wait_until(
+        "the gate to wait", lambda: api.call("GET", f"{runs}/taskInstances/approve")["state"] == "awaiting_input", 300
+    )
+    time.sleep(5)  # let the scheduler finish parking the task, as a person would take a moment
+    api.call("PATCH", f"{runs}/taskInstances/approve", json={"new_state": "success"})
+    state = api.wait_until(
+        "the run to end", lambda: (s := api.call("GET", runs)["state"]) in ("success", "failed") and s, 300
+    )
+    states = {t["task_id"]: t["state"] for t in api.call("GET", f"{runs}/taskInstances")["task_instances"]}
+    assert state == "failed" and states["approve"] == "success", states
+    assert states["apply_diff"] == "failed", states
+    logs = api.http.get(f"{api.base}{runs}/taskInstances/apply_diff/logs/1", timeout=30).text
+    assert "R020" in logs and "no answer from the approval gate" in logs
+    with store.connect("riverside", data, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
+        [(status, answer)] = conn.execute("SELECT status, gate_answer FROM sync_runs").fetchall()
+    assert (status, answer) == ("waiting for approval", None)
