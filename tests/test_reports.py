@@ -50,6 +50,11 @@ def _one_of_each():
     up.classes.append(("EMPTY", "S", "Empty class", "2026", "3"))  # A202
     up.class_enrollments.append(("EMPTY", "TS", "teacher", "true"))
     up.users.append(("TX", "teacher", "Idle", "Teacher", "tx@school.org", "", "", "", ""))  # A203
+    up.users.append(("SN003", "teacher", "Same", "Id", "same@school.org", "", "", "", ""))  # E108: a second SN003
+    up.class_enrollments.append(("CN", "SN002", "teacher", "false"))  # E109: a student as a teacher
+    up.relationships.append(("SN001", "TN", "Father", "guardian"))  # E110: a teacher as a guardian
+    _replace(up, "PS001", email="ps001@home.org, other@home.org", phone="555-0101")  # A204: two addresses
+    _replace(up, "PS002", phone="555-PARENT")  # A205
     up.school_enrollments.append(("S", "TX"))
     return up
 
@@ -65,7 +70,14 @@ EXPECTED = {  # code -> (school, the record's source id)
     "A201": ("S", "SS000"),
     "A202": ("S", "EMPTY"),
     "A203": ("S", "TX"),
+    "E108": ("N", "SN003"),
+    "E109": ("N", "CN|SN002"),
+    "E110": ("N", "SN001|TN"),
+    "A204": ("S", "PS001"),
+    "A205": ("S", "PS002"),
 }
+ONLY_IN_OTHER_FORMATS = {"E111": "OneRoster 1.2 roles", "E113": "Clever records"}
+"""Codes this Remind CSV 2.0 fixture cannot raise: tests/test_messy_input.py raises them in their formats."""
 
 
 @pytest.fixture
@@ -93,15 +105,17 @@ def run2(tmp_path):
 
 def test_each_catalogue_entry_lands_in_its_csv_and_in_its_schools(run2):
     folder, written, _page = run2
-    assert set(written) == set(quality.RECORD_CATALOGUE) == set(EXPECTED)
+    assert set(written) == set(quality.RECORD_CATALOGUE) - set(ONLY_IN_OTHER_FORMATS) == set(EXPECTED)
     for code, (school, source_id) in EXPECTED.items():
         rows = list(csv.DictReader(written[code].open()))
-        assert [(r["school_sid"], r["source_id"]) for r in rows] == [(school, source_id)], code
+        assert {(r["school_sid"], r["source_id"]) for r in rows} == {(school, source_id)}, code
         assert rows[0]["severity"] == quality.RECORD_CATALOGUE[code].severity
         per_school = list(csv.DictReader((folder / "schools" / school / f"issues_{code}.csv").open()))
         assert per_school == rows
         other = "S" if school == "N" else "N"
         assert not (folder / "schools" / other / f"issues_{code}.csv").exists()
+    both = list(csv.DictReader(written["E108"].open()))  # one id, two people: both records are listed
+    assert sorted(r["role"] for r in both) == ["student", "teacher"]
 
 
 def test_the_report_rows_carry_what_the_admin_needs_to_find_the_record(run2):

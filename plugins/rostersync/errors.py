@@ -48,4 +48,11 @@ def from_duckdb(error: duckdb.Error, stage: str) -> StageFailed:
     line = re.search(r"Line: (\d+)", text)
     if line:
         where.append(f"line {line.group(1)}")
-    return StageFailed(message=f"{stage} failed: {kind}" + (f" at {' '.join(where)}" if where else ""))
+    message = f"{stage} failed: {kind}" + (f" at {' '.join(where)}" if where else "")
+    if isinstance(error, CODE_ERRORS):  # about the SQL, not the data: its first line says what
+        message += f": {text.splitlines()[0][:500]}"
+    return StageFailed(message=message)
+
+
+CODE_ERRORS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
+"""DuckDB errors about the SQL itself (a name it cannot bind, a syntax error): they quote SQL, not data."""

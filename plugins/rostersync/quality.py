@@ -3,9 +3,10 @@
 The suites check each snapshot table's shape (GX 1.x, ephemeral context, on pandas frames of only the
 columns a suite names, and of at most GX_MAX_ROWS rows: a fixed-seed reservoir sample of larger
 tables, since GX on pandas costs seconds per expectation per million rows). A failing expectation
-tagged `fatal` stops the run. Guarantees over every row (ids present and unique, allowed values) are
-the format check's; record-level findings are SQL (include/sql/quality): errors skip the records they
-name, alerts only report. Results go under the run's reports folder; logs carry counts only.
+tagged `fatal` stops the run. Guarantees over every row (ids present, allowed values) are the format
+check's; those that decide what is applied (one id per person and class, roles that fit, usable emails)
+are record-level SQL over every row (include/sql/quality): errors skip the records they name, alerts
+only report. Results go under the run's reports folder; logs carry counts only.
 """
 
 from __future__ import annotations
@@ -67,6 +68,36 @@ RECORD_CATALOGUE: dict[str, RecordIssueType] = {
             "Correct the email in your SIS; if it moved to this person, remove it from the other person first.",
         ),
         RecordIssueType(
+            "E108",
+            "error",
+            "one source id given to more than one record (a person in two files or with two roles, a class twice)",
+            "Give each person and class their own id in your SIS export; until then neither record changes.",
+        ),
+        RecordIssueType(
+            "E109",
+            "error",
+            "enrollment whose role is not the person's (a student listed as a class's teacher)",
+            "List the class's teacher as a teacher, and students as students.",
+        ),
+        RecordIssueType(
+            "E110",
+            "error",
+            "guardianship pairing the wrong roles (a teacher or a student listed as a guardian)",
+            "Link each student to their parents or guardians only.",
+        ),
+        RecordIssueType(
+            "E111",
+            "error",
+            "person with two primary roles that conflict (a teacher and a student)",
+            "Give the person one primary role; other roles may be secondary.",
+        ),
+        RecordIssueType(
+            "E113",
+            "error",
+            "record that does not have the shape the API documents (a field of the wrong type, or missing)",
+            "Check the record in Clever; the sync keeps what the roster has of it until it is readable.",
+        ),
+        RecordIssueType(
             "A201",
             "alert",
             "student without email or phone",
@@ -74,6 +105,18 @@ RECORD_CATALOGUE: dict[str, RecordIssueType] = {
         ),
         RecordIssueType("A202", "alert", "class without students", "Enroll students, or leave it out of the upload."),
         RecordIssueType("A203", "alert", "teacher without classes", "Assign the teacher's classes."),
+        RecordIssueType(
+            "A204",
+            "alert",
+            "email that is not one usable address (two addresses, spaces, a line break): not stored",
+            "Give one address per person in the email column.",
+        ),
+        RecordIssueType(
+            "A205",
+            "alert",
+            "phone that is not a phone number (letters, too few or too many digits): not stored",
+            "Give one phone number per person, digits with the usual separators.",
+        ),
     )
 }
 

@@ -39,22 +39,48 @@ FROM snap_school_people sp JOIN synced_schools m USING (school_sid)
 WHERE sp.run_id = $run_id
 GROUP BY ALL;
 
+-- Records skipped for an error: kept exactly as the roster has them (never created, changed or removed
+-- by this run, whatever else the upload says of them).
 CREATE OR REPLACE TEMP TABLE error_people AS
 SELECT DISTINCT key AS person_sid FROM record_issues
 WHERE run_id = $run_id AND severity = 'error' AND entity = 'person';
+CREATE OR REPLACE TEMP TABLE error_classes AS
+SELECT DISTINCT key AS class_sid FROM record_issues
+WHERE run_id = $run_id AND severity = 'error' AND entity = 'class';
+CREATE OR REPLACE TEMP TABLE error_guardianships AS
+SELECT DISTINCT key AS student_sid, other_key AS guardian_sid FROM record_issues
+WHERE run_id = $run_id AND severity = 'error' AND entity = 'guardianship';
+CREATE OR REPLACE TEMP TABLE guardianships AS
+SELECT g.student_sid, g.guardian_sid, e.student_sid IS NOT NULL AS has_error
+FROM (SELECT DISTINCT student_sid, guardian_sid FROM snap_guardianships WHERE run_id = $run_id) g
+LEFT JOIN error_guardianships e USING (student_sid, guardian_sid);
+-- Enrollments with an error. One naming a class or a person the upload does not have (E103, E104) is
+-- not kept: what it names is absent, and goes as anything absent goes.
+CREATE OR REPLACE TEMP TABLE error_pairs AS
+SELECT DISTINCT key AS class_sid, other_key AS person_sid FROM record_issues
+WHERE run_id = $run_id AND severity = 'error' AND entity = 'membership' AND code NOT IN ('E103', 'E104');
+-- The parent memberships a skipped guardianship would make: kept as they are.
+CREATE OR REPLACE TEMP TABLE error_parent_pairs AS
+SELECT DISTINCT m.class_sid, g.guardian_sid AS person_sid
+FROM guardianships g JOIN snap_memberships m ON m.run_id = $run_id AND m.person_sid = g.student_sid
+WHERE g.has_error;
 
 -- People who should have an account: a role the district selected, linked to a synced school
--- (guardians through their students). Those with a record error keep what they have.
+-- (guardians through their students). Those with a record error keep what they have. Only a usable
+-- email or phone is ever stored (the others are alerts A204/A205).
 CREATE OR REPLACE TEMP TABLE wanted_people AS
 SELECT p.person_sid, p.role, coalesce(ps.school_id, gs.school_id) AS school_id,
-       p.given_name, p.family_name, p.email, p.phone, p.grade,
+       p.given_name, p.family_name,
+       CASE WHEN usable_email(p.email) THEN p.email END AS email,
+       CASE WHEN usable_phone(p.phone) THEN p.phone END AS phone,
+       p.grade,
        e.person_sid IS NOT NULL AS has_error
 FROM snap_people p
 LEFT JOIN person_school ps USING (person_sid)
 LEFT JOIN (
     SELECT g.guardian_sid AS person_sid, min(s.school_id) AS school_id
-    FROM snap_guardianships g JOIN person_school s ON s.person_sid = g.student_sid
-    WHERE g.run_id = $run_id
+    FROM guardianships g JOIN person_school s ON s.person_sid = g.student_sid
+    WHERE NOT g.has_error
     GROUP BY ALL
 ) gs USING (person_sid)
 LEFT JOIN error_people e USING (person_sid)
@@ -85,17 +111,21 @@ SELECT $run_id, 'remove', a.person_sid, a.role, a.school_id, a.given_name, a.fam
 FROM accounts a
 WHERE NOT $suppress_removals AND a.status <> 'deactivated'
   AND a.school_id NOT IN (SELECT school_id FROM frozen_schools)
+  AND a.person_sid NOT IN (SELECT person_sid FROM error_people)
   AND NOT EXISTS (SELECT 1 FROM wanted_people w WHERE w.person_sid = a.person_sid);
 
 CREATE OR REPLACE TEMP TABLE wanted_classes AS
-SELECT c.class_sid, m.school_id, c.name, c.term, c.period, c.subject, c.grade
+SELECT c.class_sid, m.school_id, c.name, c.term, c.period, c.subject, c.grade,
+       c.class_sid IN (SELECT class_sid FROM error_classes) AS has_error
 FROM snap_classes c JOIN synced_schools m USING (school_sid)
 WHERE c.run_id = $run_id;
 
+-- The owner is a teacher enrolled as one (an enrollment with an error never makes an owner).
 CREATE OR REPLACE TEMP TABLE class_owner AS
 SELECT class_sid, first(person_sid ORDER BY is_primary DESC, person_sid) AS owner_sid
-FROM snap_memberships
+FROM snap_memberships m
 WHERE run_id = $run_id AND role = 'teacher'
+  AND NOT EXISTS (SELECT 1 FROM error_pairs e WHERE e.class_sid = m.class_sid AND e.person_sid = m.person_sid)
 GROUP BY ALL;
 
 -- A new class is live at once when its teacher already uses the app; otherwise pending.
@@ -109,7 +139,8 @@ FROM wanted_classes w
 LEFT JOIN classes r USING (class_sid)
 LEFT JOIN class_owner o USING (class_sid)
 LEFT JOIN accounts owner ON owner.person_sid = o.owner_sid
-WHERE (r.school_id IS NULL OR r.school_id NOT IN (SELECT school_id FROM frozen_schools))
+WHERE NOT w.has_error
+  AND (r.school_id IS NULL OR r.school_id NOT IN (SELECT school_id FROM frozen_schools))
   AND (r.class_id IS NULL OR r.status = 'archived'
        OR w.school_id IS DISTINCT FROM r.school_id OR w.name IS DISTINCT FROM r.sis_name
        OR w.term IS DISTINCT FROM r.term OR w.period IS DISTINCT FROM r.period
@@ -120,6 +151,7 @@ SELECT $run_id, 'remove', r.class_sid, r.school_id, r.sis_name, r.term, r.period
 FROM classes r
 WHERE NOT $suppress_removals AND r.status <> 'archived'
   AND r.school_id NOT IN (SELECT school_id FROM frozen_schools)
+  AND r.class_sid NOT IN (SELECT class_sid FROM error_classes)
   AND NOT EXISTS (SELECT 1 FROM wanted_classes w WHERE w.class_sid = r.class_sid);
 
 -- Memberships: teachers own their classes; students join theirs; each student's guardians join
@@ -131,18 +163,23 @@ WITH direct AS (
     FROM snap_memberships WHERE run_id = $run_id
     GROUP BY class_sid, person_sid
 ), parents AS (
-    SELECT DISTINCT d.class_sid, g.guardian_sid AS person_sid
-    FROM direct d JOIN snap_guardianships g ON g.run_id = $run_id AND g.student_sid = d.person_sid
+    SELECT d.class_sid, g.guardian_sid AS person_sid, bool_and(g.has_error) AS has_error
+    FROM direct d JOIN guardianships g ON g.student_sid = d.person_sid
     WHERE d.rank = 2
+    GROUP BY ALL
 ), every_membership AS (
-    SELECT class_sid, person_sid, CASE rank WHEN 1 THEN 'owner' ELSE 'student' END AS role FROM direct
+    SELECT class_sid, person_sid, CASE rank WHEN 1 THEN 'owner' ELSE 'student' END AS role, false AS has_error
+    FROM direct
     UNION ALL
-    SELECT p.class_sid, p.person_sid, 'parent' FROM parents p ANTI JOIN direct d USING (class_sid, person_sid)
+    SELECT p.class_sid, p.person_sid, 'parent', p.has_error
+    FROM parents p ANTI JOIN direct d USING (class_sid, person_sid)
 )
-SELECT e.class_sid, e.person_sid, wc.school_id, e.role, wp.has_error
+SELECT e.class_sid, e.person_sid, wc.school_id, e.role,
+       e.has_error OR wp.has_error OR wc.has_error OR ep.class_sid IS NOT NULL AS has_error
 FROM every_membership e
 JOIN wanted_classes wc USING (class_sid)
-JOIN wanted_people wp USING (person_sid);
+JOIN wanted_people wp USING (person_sid)
+LEFT JOIN error_pairs ep USING (class_sid, person_sid);
 
 CREATE OR REPLACE TEMP TABLE roster_memberships AS
 SELECT m.class_id, m.account_id, c.class_sid, a.person_sid, c.school_id, m.role, m.status
@@ -162,6 +199,11 @@ SELECT $run_id, 'remove', r.class_sid, r.person_sid, r.role, r.school_id
 FROM roster_memberships r
 WHERE NOT $suppress_removals AND r.status = 'active'
   AND r.school_id NOT IN (SELECT school_id FROM frozen_schools)
+  AND r.class_sid NOT IN (SELECT class_sid FROM error_classes)
+  AND r.person_sid NOT IN (SELECT person_sid FROM error_people)
+  AND NOT EXISTS (SELECT 1 FROM error_pairs e WHERE e.class_sid = r.class_sid AND e.person_sid = r.person_sid)
+  AND NOT (r.role = 'parent' AND EXISTS (SELECT 1 FROM error_parent_pairs e
+                                         WHERE e.class_sid = r.class_sid AND e.person_sid = r.person_sid))
   AND NOT EXISTS (SELECT 1 FROM wanted_memberships w
                   WHERE w.class_sid = r.class_sid AND w.person_sid = r.person_sid);
 
@@ -175,5 +217,7 @@ SELECT $run_id, $roster_version,
        now()::TIMESTAMP, $suppress_removals, $upload_age_days, $plan_id;
 
 DROP TABLE synced_schools; DROP TABLE frozen_schools; DROP TABLE person_school; DROP TABLE error_people;
+DROP TABLE error_classes; DROP TABLE error_guardianships; DROP TABLE guardianships; DROP TABLE error_pairs;
+DROP TABLE error_parent_pairs;
 DROP TABLE wanted_people; DROP TABLE wanted_classes; DROP TABLE class_owner;
 DROP TABLE wanted_memberships; DROP TABLE roster_memberships;

@@ -2,6 +2,72 @@
 -- canonical snapshot. A person holding several roles is synced in the highest: teacher, student,
 -- contact (a guardian), then district_admin/staff (an admin, no account). Contacts keep their
 -- relationship type: Emergency and Secondary contacts are held for review (holds stage).
+--
+-- Every user and section is first checked against the shape the sync reads (ids are strings, lists are
+-- lists of ids, names are objects, a section has a school, a user has a role). A record that fails is
+-- left out and named in snap_rejects (E113, with the field): the roster keeps what it has of it. A record
+-- whose own id is unreadable is known by the id at the end of its `uri`, when that one is readable.
+CREATE OR REPLACE MACRO cl_id_ok(v) AS coalesce(json_type(v) = 'VARCHAR' AND regexp_full_match(v->>'$', '[!-~]{1,255}'), false);
+CREATE OR REPLACE MACRO cl_ids_ok(v) AS
+    coalesce(json_type(v) = 'ARRAY'
+             AND coalesce(list_bool_and(list_transform(from_json(v, '["JSON"]'), lambda x: cl_id_ok(x))), true), false);
+CREATE OR REPLACE MACRO cl_optional(v, kind) AS v IS NULL OR json_type(v) IN (kind, 'NULL');
+
+CREATE OR REPLACE MACRO cl_key(rec, uri) AS
+    CASE WHEN cl_id_ok(rec->'id') THEN rec->>'id'
+         WHEN regexp_full_match(coalesce(uri, ''), '.*/[!-.0-~]{1,255}') THEN regexp_extract(uri, '/([^/]+)$', 1)
+         ELSE coalesce(rec->>'id', '') END;
+
+CREATE OR REPLACE TEMP TABLE cl_checked_sections AS
+SELECT rec, cl_key(rec, uri) AS sid,
+       CASE WHEN NOT cl_id_ok(rec->'id') THEN 'id'
+            WHEN NOT cl_id_ok(rec->'school') THEN 'school'
+            WHEN NOT cl_ids_ok(rec->'students') THEN 'students'
+            WHEN NOT cl_ids_ok(rec->'teachers') THEN 'teachers'
+            WHEN NOT ((rec->'teacher') IS NULL OR json_type(rec->'teacher') = 'NULL' OR cl_id_ok(rec->'teacher'))
+                THEN 'teacher'
+            WHEN NOT cl_optional(rec->'name', 'VARCHAR') THEN 'name'
+       END AS problem
+FROM src_sections;
+
+CREATE OR REPLACE TEMP TABLE cl_checked_users AS
+SELECT rec, cl_key(rec, uri) AS sid,
+       CASE WHEN NOT cl_id_ok(rec->'id') THEN 'id'
+            WHEN coalesce(json_type(rec->'roles'), '') <> 'OBJECT'
+                 OR NOT list_has_any(json_keys(rec->'roles'), ['teacher', 'student', 'contact', 'district_admin', 'staff'])
+                THEN 'roles'
+            WHEN NOT cl_optional(rec->'name', 'OBJECT') THEN 'name'
+            WHEN NOT (cl_optional(rec->'name'->'first', 'VARCHAR') AND cl_optional(rec->'name'->'last', 'VARCHAR'))
+                THEN 'name'
+            WHEN NOT cl_optional(rec->'email', 'VARCHAR') THEN 'email'
+            WHEN NOT ((rec->'roles'->'teacher'->'school') IS NULL OR cl_id_ok(rec->'roles'->'teacher'->'school')
+                      OR json_type(rec->'roles'->'teacher'->'school') = 'NULL') THEN 'roles.teacher.school'
+            WHEN NOT ((rec->'roles'->'teacher'->'schools') IS NULL OR cl_ids_ok(rec->'roles'->'teacher'->'schools'))
+                THEN 'roles.teacher.schools'
+            WHEN NOT ((rec->'roles'->'student'->'school') IS NULL OR cl_id_ok(rec->'roles'->'student'->'school')
+                      OR json_type(rec->'roles'->'student'->'school') = 'NULL') THEN 'roles.student.school'
+            WHEN NOT ((rec->'roles'->'student'->'schools') IS NULL OR cl_ids_ok(rec->'roles'->'student'->'schools'))
+                THEN 'roles.student.schools'
+            WHEN NOT ((rec->'roles'->'contact'->'student_relationships') IS NULL
+                      OR (json_type(rec->'roles'->'contact'->'student_relationships') = 'ARRAY'
+                          AND coalesce(list_bool_and(list_transform(
+                                  from_json(rec->'roles'->'contact'->'student_relationships', '["JSON"]'),
+                                  lambda r: json_type(r) = 'OBJECT' AND cl_id_ok(r->'student'))), true)))
+                THEN 'roles.contact.student_relationships'
+       END AS problem
+FROM src_users;
+
+INSERT INTO snap_rejects
+SELECT $run_id, 'E113', 'class', sid, NULL, CASE WHEN cl_id_ok(rec->'school') THEN rec->>'school' END, problem
+FROM cl_checked_sections WHERE problem IS NOT NULL;
+
+INSERT INTO snap_rejects
+SELECT $run_id, 'E113', 'person', sid, NULL, NULL, problem FROM cl_checked_users WHERE problem IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE src_sections AS SELECT rec FROM cl_checked_sections WHERE problem IS NULL;
+CREATE OR REPLACE TEMP TABLE src_users AS SELECT rec FROM cl_checked_users WHERE problem IS NULL;
+DROP TABLE cl_checked_sections; DROP TABLE cl_checked_users;
+
 INSERT INTO snap_schools
 SELECT $run_id, rec->>'id', coalesce(nullif(trim(rec->>'name'), ''), 'School ' || (rec->>'id')) FROM src_schools;
 
@@ -73,3 +139,4 @@ WHERE u.role = 'guardian'
 GROUP BY r->>'student', u.person_sid;
 
 DROP TABLE cl_users;
+DROP MACRO cl_key; DROP MACRO cl_id_ok; DROP MACRO cl_ids_ok; DROP MACRO cl_optional;

@@ -1,0 +1,72 @@
+"""The gates in their order, once: what `check`, the tests and the benchmark run (the DAG wires the same
+steps as Airflow tasks, and a test holds its order to this one).
+
+`plan_upload` runs every gate up to the plan on one store connection; `sync` adds the gate's answer and
+the apply. Neither sends an email or writes a report: those belong to the DAG's steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from rostersync import apply, gate, holds, plan, quality, snapshot
+from rostersync.config import DistrictConfig
+from rostersync.format_check import FormatCheckFailed, FormatReport, check_folder
+from rostersync.formats import get_format
+
+ORDER = ("land_files", "format_check", "normalize", "expectations", "detect_holds", "approve", "apply_diff", "notify")
+"""The DAG's tasks, in order."""
+
+
+@dataclass
+class Planned:
+    report: FormatReport
+    counts: snapshot.SnapshotCounts
+    quality: quality.QualityResult
+    summary: plan.PlanSummary
+    holds: list[holds.Hold] = field(default_factory=list)
+
+
+def plan_upload(
+    conn: duckdb.DuckDBPyConnection,
+    config: DistrictConfig,
+    folder: Path,
+    run_id: str,
+    *,
+    work: Path | None = None,
+    results_dir: Path | None = None,
+    upload_age_days: float | None = None,
+) -> Planned:
+    """format_check, normalize, expectations and detect_holds over the upload in `folder` (a zipped
+    package is unpacked into `work`). Raises FormatCheckFailed, ExpectationsFailed or the run-level
+    refusals of normalize, as the DAG's tasks do."""
+    fmt = get_format(config.source.format)
+    report = check_folder(fmt, folder, work=work)
+    if not report.ok:
+        raise FormatCheckFailed(report)
+    counts = snapshot.normalize(conn, fmt, Path(report.folder), run_id, checked_rows=report.rows)
+    result = quality.run_quality(conn, run_id, results_dir)
+    summary = plan.compute_plan(conn, config, run_id, upload_age_days=upload_age_days)
+    return Planned(report, counts, result, summary, holds.plan_holds(conn, run_id))
+
+
+def sync(
+    conn: duckdb.DuckDBPyConnection,
+    config: DistrictConfig,
+    folder: Path,
+    run_id: str,
+    answer: str | None = gate.APPROVE,
+    by: str = "approver",
+    **options,
+) -> tuple[Planned, apply.ApplyResult]:
+    """A whole run without Airflow: plan, answer the gate as `by` (when a school is held and `answer` is
+    given), apply."""
+    planned = plan_upload(conn, config, folder, run_id, **options)
+    if answer is not None and gate.gate_needed(conn, run_id):
+        gate.open_gate(conn, run_id)
+        gate.record_answer(conn, run_id, answer, by, datetime.now())
+    return planned, apply.apply_plan(conn, run_id, approvers=config.approvers)
