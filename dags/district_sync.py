@@ -8,9 +8,9 @@ from typing import Any
 from airflow.sdk import DAG, CronTriggerTimetable, Param, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 from rostersync import store, tasks
-from rostersync.config import DistrictConfig, SftpSource, load_districts
+from rostersync.config import ConfigError, DistrictConfig, SftpSource, broken_dag_id, load_each
 from rostersync.notify import smtp_settings
-from rostersync.operators import LandFilesSensor, RosterApprovalOperator, land_clever
+from rostersync.operators import LandFilesSensor, RosterApprovalOperator, build_config_error_dag, land_clever
 
 DOC = """
 ### Roster sync for {name} (`{district_id}`)
@@ -129,5 +129,9 @@ def build_dag(config: DistrictConfig) -> DAG:
     return dag
 
 
-for _config in load_districts(store.config_dir()):
-    globals()[_config.dag_id] = build_dag(_config)
+for _path, _config in load_each(store.config_dir()):
+    if isinstance(_config, ConfigError):  # this district only: the others still get their DAGs
+        _dag = build_config_error_dag(broken_dag_id(_path), _config)
+    else:
+        _dag = build_dag(_config)
+    globals()[_dag.dag_id] = _dag

@@ -68,12 +68,25 @@ def test_the_repository_config_gives_the_demo_dag():
     assert "roster_sync__riverside" in dagbag().dag_ids
 
 
-def test_a_bad_district_file_is_an_import_error_naming_file_and_field(tmp_path, monkeypatch):
+def broken(bag, district: str) -> str:
+    """The docs of the placeholder DAG a district with a bad file gets (no import error for the others)."""
+    assert bag.import_errors == {}
+    dag = bag.dags[f"roster_sync__{district}"]
+    assert "config-error" in dag.tags and [t.task_id for t in dag.tasks] == ["config_error"]
+    assert type(dag.timetable).__name__ == "NullTimetable"
+    return dag.doc_md
+
+
+def test_a_bad_district_file_fails_only_its_own_district_naming_file_and_field(tmp_path, monkeypatch):
     monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    district_yaml(tmp_path, "alpha")
     district_yaml(tmp_path, "broken", holds={"removal_shar": 0.2})
-    errors = dagbag().import_errors
-    [message] = errors.values()
-    assert "broken.yaml: field holds.removal_shar: unknown field; did you mean 'removal_share'" in message
+    district_yaml(tmp_path, "zeta")
+    bag = dagbag()
+    assert {"roster_sync__alpha", "roster_sync__zeta"} <= set(bag.dag_ids)
+    assert "approve" in [t.task_id for t in bag.dags["roster_sync__zeta"].tasks]
+    doc = broken(bag, "broken")
+    assert "broken.yaml: field holds.removal_shar: unknown field; did you mean 'removal_share'" in doc
 
 
 @pytest.mark.parametrize("field", ["admin_emails", "source"])
@@ -85,5 +98,34 @@ def test_a_missing_required_field_is_named(tmp_path, monkeypatch, field):
     data = yaml.safe_load(path.read_text())
     del data[field]
     path.write_text(yaml.safe_dump(data))
-    [message] = dagbag().import_errors.values()
-    assert f"partial.yaml: field {field}: Field required" in message
+    assert f"partial.yaml: field {field}: Field required" in broken(dagbag(), "partial")
+
+
+@pytest.mark.parametrize(
+    ("holds", "says"),
+    [
+        ({"removal_share": True}, "holds.removal_share: Input should be a valid number"),
+        ({"removal_min_count": "5"}, "holds.removal_min_count: Input should be a valid integer"),
+        ({"addition_share": 1.5}, "holds.addition_share: Input should be less than or equal to 1"),
+    ],
+)
+def test_config_numbers_are_strict(tmp_path, monkeypatch, holds, says):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    district_yaml(tmp_path, "strict", holds=holds)
+    assert says in broken(dagbag(), "strict")
+
+
+def test_an_unknown_timezone_is_refused_when_the_file_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    district_yaml(tmp_path, "tz", timezone="America/Los_Angles")
+    assert "field timezone: Value error, 'America/Los_Angles' is not a known time zone" in broken(dagbag(), "tz")
+
+
+def test_the_broken_districts_task_fails_with_the_config_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
+    district_yaml(tmp_path, "broken", holds={"removal_shar": 0.2})
+    dag = dagbag().dags["roster_sync__broken"]
+    from rostersync.config import ConfigError
+
+    with pytest.raises(ConfigError, match="removal_shar"):
+        dag.get_task("config_error").python_callable()

@@ -8,12 +8,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import zoneinfo
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError, field_validator
 
 SftpFormat = Literal["remind_csv_v1", "remind_csv_v2", "oneroster_v1_1", "oneroster_v1_2"]
 DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
@@ -21,6 +22,11 @@ DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
 
 class ConfigError(ValueError):
     """A district YAML that cannot be used; the message names the file and the field."""
+
+
+StrictShare = Annotated[float, Strict(), Field(ge=0, le=1)]
+"""A share from 0 to 1: a number, never a boolean or a string (`true` is not 1.0)."""
+StrictCount = Annotated[int, Strict(), Field(ge=0)]
 
 
 class _Strict(BaseModel):
@@ -32,39 +38,47 @@ class SftpSource(_Strict):
     format: SftpFormat
     conn_id: str = Field(description="Airflow connection of the district's SFTP folder")
     remote_path: str = "/"
-    settle_seconds: int = Field(60, ge=0, description="a file changed this recently is still being written")
-    wait_limit_minutes: int = Field(120, ge=1, description="how long land_files waits for a settling upload")
-    poke_interval_seconds: int = Field(300, ge=5)
+    settle_seconds: StrictCount = Field(60, description="a file changed this recently is still being written")
+    wait_limit_minutes: Annotated[int, Strict(), Field(ge=1)] = Field(
+        120, description="how long land_files waits for a settling upload"
+    )
+    poke_interval_seconds: Annotated[int, Strict(), Field(ge=5)] = 300
 
 
 class CleverSource(_Strict):
     kind: Literal["clever"]
     format: Literal["clever"] = "clever"
     conn_id: str = Field(description="Airflow HTTP connection: host = API base URL, password = district token")
-    page_size: int = Field(10_000, ge=1, le=10_000, description="records per page (Clever allows at most 10,000)")
-    max_retries: int = Field(5, ge=0, le=20, description="retries of a 429 or 5xx answer before giving up")
+    page_size: Annotated[int, Strict(), Field(ge=1, le=10_000)] = Field(
+        10_000, description="records per page (Clever allows at most 10,000)"
+    )
+    max_retries: Annotated[int, Strict(), Field(ge=0, le=20)] = Field(
+        5, description="retries of a 429 or 5xx answer before giving up"
+    )
 
 
 class Accounts(_Strict):
     """Which roles get accounts in the app."""
 
-    teachers: bool = True
-    students: bool = True
-    parents: bool = True
+    teachers: StrictBool = True
+    students: StrictBool = True
+    parents: StrictBool = True
 
 
 class HoldThresholds(_Strict):
-    removal_share: float = Field(0.10, ge=0, le=1)
-    removal_min_count: int = Field(5, ge=0)
-    update_share: float = Field(0.75, ge=0, le=1)
-    update_min_count: int = Field(20, ge=0)
+    removal_share: StrictShare = 0.10
+    removal_min_count: StrictCount = 5
+    update_share: StrictShare = 0.75
+    update_min_count: StrictCount = 20
+    addition_share: StrictShare = Field(0.50, description="new accounts past this share of a school's hold it")
+    addition_min_count: StrictCount = Field(50, description="...and at least this many (never on a first sync)")
 
 
 class School(_Strict):
     """How one source school maps onto the roster: its roster id, and whether it is synced at all."""
 
     roster_id: str | None = None
-    selected: bool = True
+    selected: StrictBool = True
 
 
 class DistrictConfig(_Strict):
@@ -86,6 +100,15 @@ class DistrictConfig(_Strict):
     def _sftp_unless_said(cls, value: object) -> object:
         if isinstance(value, dict) and "kind" not in value:
             return {"kind": "sftp", **value}
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone (e.g. America/Los_Angeles)") from None
         return value
 
     @field_validator("district_id")
@@ -189,13 +212,27 @@ def load_districts(folder: Path) -> list[DistrictConfig]:
     return [load_district(p) for p in sorted(folder.glob("*.yaml"))]
 
 
-def load_valid_districts(folder: Path) -> list[DistrictConfig]:
-    """The districts whose files are valid (for notify_accounts: a bad file is reported once, as the
-    sync DAGs' import error, and does not stop the other districts' welcome emails)."""
-    valid = []
+def load_each(folder: Path) -> list[tuple[Path, DistrictConfig | ConfigError]]:
+    """Every district file in a folder with its config, or the error that makes it unusable: one bad
+    file never hides the others."""
+    loaded: list[tuple[Path, DistrictConfig | ConfigError]] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            valid.append(load_district(path))
-        except ConfigError:
-            continue
-    return valid
+            loaded.append((path, load_district(path)))
+        except ConfigError as error:
+            loaded.append((path, error))
+    return loaded
+
+
+def broken_dag_id(path: Path) -> str:
+    """The DAG id a district file's DAG has, even when the file cannot be read: its stem's."""
+    stem = (
+        path.stem if DISTRICT_ID.match(path.stem) else "invalid_" + hashlib.sha256(path.stem.encode()).hexdigest()[:8]
+    )
+    return f"roster_sync__{stem}"
+
+
+def load_valid_districts(folder: Path) -> list[DistrictConfig]:
+    """The districts whose files are valid (a bad file is reported once, by its district's placeholder
+    DAG, and stops nothing else)."""
+    return [config for _path, config in load_each(folder) if isinstance(config, DistrictConfig)]

@@ -40,6 +40,8 @@ def insert_holds(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id
             "removal_min_count": thresholds.removal_min_count,
             "update_share": thresholds.update_share,
             "update_min_count": thresholds.update_min_count,
+            "addition_share": thresholds.addition_share,
+            "addition_min_count": thresholds.addition_min_count,
         },
     )
 

@@ -16,7 +16,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
 from rostersync import tasks
-from rostersync.config import DistrictConfig
+from rostersync.config import ConfigError, DistrictConfig
 from rostersync.notify import smtp_settings
 
 
@@ -105,3 +105,29 @@ class RosterApprovalOperator(ApprovalOperator):
             answer.get("responded_at"),
         )
         return answer
+
+
+def build_config_error_dag(dag_id: str, error: ConfigError) -> Any:
+    """What a district whose file cannot be read shows in Airflow: a DAG of its own id, tagged
+    config-error, whose docs and only task say the file and the field (never scheduled)."""
+    from airflow.sdk import DAG, task
+
+    from rostersync import markdown
+
+    lines = [markdown.code(line) for line in str(error).splitlines()]
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        catchup=False,
+        tags=["rostersync", "config-error"],
+        doc_md="### This district's config file cannot be used\n\n"
+        + "\n".join(f"- {line}" for line in lines)
+        + "\n\nFix the file: this DAG becomes the district's sync at the next parse. Other districts are unaffected.",
+    ) as dag:
+
+        @task(task_id="config_error", retries=0)
+        def config_error() -> None:
+            raise ConfigError(str(error))
+
+        config_error()
+    return dag

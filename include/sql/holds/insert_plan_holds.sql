@@ -4,7 +4,8 @@ DELETE FROM plan_holds WHERE run_id = $run_id;
 
 CREATE OR REPLACE TEMP TABLE school_changes AS
 SELECT school_id, entity, count(*) FILTER (WHERE op = 'remove') AS removes,
-       count(*) FILTER (WHERE op = 'update') AS updates
+       count(*) FILTER (WHERE op = 'update') AS updates,
+       count(*) FILTER (WHERE op IN ('create', 'reactivate')) AS additions
 FROM (
     SELECT 'accounts' AS entity, op, school_id FROM plan_accounts WHERE run_id = $run_id
     UNION ALL SELECT 'classes', op, school_id FROM plan_classes WHERE run_id = $run_id
@@ -48,7 +49,43 @@ SELECT $run_id, c.school_id, 'school_emptied',
 FROM school_changes c JOIN school_holdings h USING (school_id, entity)
 WHERE c.entity = 'accounts' AND h.held > 0 AND c.removes >= h.held;
 
-DROP TABLE school_changes; DROP TABLE school_holdings;
+-- Moves: accounts or classes that leave one roster school for another (a school renumbered in the SIS,
+-- a bad export). Counted against the school they leave; both schools wait, the move in their detail.
+-- A school new to the roster that would receive moved accounts waits at the removal minimum alone.
+CREATE OR REPLACE TEMP TABLE school_moves AS
+SELECT 'accounts' AS entity, a.school_id AS from_school, p.school_id AS to_school, count(*) AS moved
+FROM plan_accounts p JOIN accounts a USING (person_sid)
+WHERE p.run_id = $run_id AND p.op = 'update' AND a.status <> 'deactivated' AND a.school_id <> p.school_id
+GROUP BY ALL
+UNION ALL
+SELECT 'classes', c.school_id, p.school_id, count(*)
+FROM plan_classes p JOIN classes c USING (class_sid)
+WHERE p.run_id = $run_id AND p.op = 'update' AND c.status <> 'archived' AND c.school_id <> p.school_id
+GROUP BY ALL;
+
+INSERT INTO plan_holds
+SELECT DISTINCT $run_id, school_id, 'data_moves', detail FROM (
+    SELECT unnest([m.from_school, m.to_school]) AS school_id,
+           printf('%d %s would move from school %s to school %s', m.moved, m.entity, m.from_school, m.to_school)
+               AS detail
+    FROM school_moves m
+    LEFT JOIN school_holdings h ON h.entity = m.entity AND h.school_id = m.from_school
+    WHERE m.moved >= $removal_min_count
+      AND (m.moved > $removal_share * coalesce(h.held, 0)
+           OR m.to_school NOT IN (SELECT school_id FROM schools))
+);
+
+-- Additions: more new accounts than the district expects at once (off on a first sync: it waits as a
+-- whole anyway). A school new to the roster counts as holding none.
+INSERT INTO plan_holds
+SELECT $run_id, c.school_id, 'data_additions',
+       printf('%d new %s (the school has %d; limit %.0f%%)', c.additions, c.entity, coalesce(h.held, 0),
+              100.0 * $addition_share)
+FROM school_changes c LEFT JOIN school_holdings h USING (school_id, entity)
+WHERE c.entity = 'accounts' AND NOT (SELECT is_initial FROM plan_runs WHERE run_id = $run_id)
+  AND c.additions >= $addition_min_count AND c.additions > $addition_share * coalesce(h.held, 0);
+
+DROP TABLE school_changes; DROP TABLE school_holdings; DROP TABLE school_moves;
 
 -- Data configuration: a student with 6 or more guardians is almost always an export mistake.
 INSERT INTO plan_holds

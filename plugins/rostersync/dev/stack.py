@@ -25,7 +25,7 @@ from typing import Any
 import requests
 
 from rostersync import store, synth
-from rostersync.config import CleverSource, SftpSource, load_districts
+from rostersync.config import CleverSource, SftpSource, load_valid_districts
 from rostersync.dev.clever_server import CleverServer
 from rostersync.dev.servers import LOOPBACK, SftpServer, SmtpSink
 
@@ -99,7 +99,7 @@ def connections_env(sftp_port: int, smtp_port: int, clever_url: str) -> dict[str
             }
         )
     }
-    for config in load_districts(store.config_dir()):
+    for config in load_valid_districts(store.config_dir()):
         connection: dict[str, object]
         if isinstance(config.source, CleverSource):
             connection = {"conn_type": "http", "host": clever_url, "password": CLEVER_TOKEN}
@@ -127,7 +127,8 @@ class Stack:
     def __init__(self) -> None:
         self.api_port = _port(int(os.environ.get("ROSTERSYNC_API_PORT", 8080)))
         self.sftp_root = AIRFLOW_HOME / "sftp"
-        districts = [c.district_id for c in load_districts(store.config_dir()) if isinstance(c.source, SftpSource)]
+        configs = load_valid_districts(store.config_dir())
+        districts = [c.district_id for c in configs if isinstance(c.source, SftpSource)]
         self.sftp = SftpServer(
             self.sftp_root, dict.fromkeys(districts, SFTP_PASSWORD), _port(SFTP_PORT), AIRFLOW_HOME / "sftp_host_key"
         )
