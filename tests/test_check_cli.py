@@ -70,3 +70,100 @@ def test_text_output_names_each_school():
     done = check("--from", str(DEMO_FILES))
     assert done.returncode == 0
     assert "school SCH0001:" in done.stdout and "hold: school SCH0001: initial_sync" in done.stdout
+
+
+def cli(*args, env=None):
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "rostersync", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_an_expectation_failure_is_one_message_and_exit_1(tmp_path, monkeypatch):
+    """A fatal expectation (a suite that requires something this upload lacks) stops the preview cleanly."""
+    import shutil
+
+    suites = tmp_path / "expectations"
+    shutil.copytree(DEMO_FILES.parents[1] / "expectations", suites)
+    people = suites / "snap_people.json"
+    suite = json.loads(people.read_text())
+    suite["expectations"].append(
+        {"type": "expect_column_values_to_be_null", "kwargs": {"column": "email"}, "meta": {"severity": "fatal"}}
+    )
+    people.write_text(json.dumps(suite))
+    done = cli(
+        "check", "--format", "remind_csv_v2", "--from", str(DEMO_FILES), env={"ROSTERSYNC_EXPECTATIONS": str(suites)}
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.startswith("error: ")
+    assert "snap_people: expect_column_values_to_be_null on email" in done.stderr
+
+
+def hold_lock(path):
+    """Another process holding a district's store open for writing (as a running sync task does)."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_busy_store_is_exit_2_for_check_and_rollback(tmp_path):
+    import yaml
+
+    data = tmp_path / "data"
+    (data / "busy").mkdir(parents=True)
+    config = tmp_path / "busy.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "district_id": "busy",
+                "name": "Busy",
+                "source": {"format": "remind_csv_v2", "conn_id": "c"},
+                "admin_emails": ["a@example.org"],
+            }
+        )
+    )
+    holder = hold_lock(data / "busy" / "roster.duckdb")
+    env = {"ROSTERSYNC_DATA": str(data), "ROSTERSYNC_LOCK_WAIT_SECONDS": "1"}
+    try:
+        checked = cli(
+            "check", "--format", "remind_csv_v2", "--from", str(DEMO_FILES), "--district", str(config), env=env
+        )
+        rolled = cli("rollback", "--district", "busy", "--run", "r1", env=env)
+    finally:
+        holder.kill()
+    for done in (checked, rolled):
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and "in use by another process" in done.stderr
+
+
+def test_check_never_writes_inside_from_and_rereads_a_fixed_zip(tmp_path):
+    import zipfile
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    files = {f.name: f.read_text() for f in DEMO_FILES.iterdir()}
+    broken = dict(files, **{"schools.csv": files["schools.csv"] + "BAD\n"})
+    with zipfile.ZipFile(folder / "upload.zip", "w") as archive:
+        for name, text in broken.items():
+            archive.writestr(name, text)
+    first = check("--from", str(folder), "--json")
+    assert first.returncode == 1 and json.loads(first.stdout)["format_errors"][0]["code"] == "F005"
+    assert [p.name for p in folder.iterdir()] == ["upload.zip"], "nothing is written inside --from"
+    with zipfile.ZipFile(folder / "upload.zip", "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    assert check("--from", str(folder)).returncode == 0, "the fixed zip is read again, not an old unpacking"

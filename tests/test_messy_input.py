@@ -227,3 +227,49 @@ def test_welcome_emails_skip_an_address_stored_before_it_was_checked(conn, tmp_p
     assert sum(result.sent.values()) == 2 and result.without_email == {"guardian": 1}
     assert all("bcc" not in str(m).lower() for m in sink.messages)
     assert datetime.now()  # the run went through
+
+
+def renumbered(up: Upload, old: str, new: str) -> Upload:
+    """The same school under a new id in every file (a SIS that renumbered it)."""
+    up.schools = [(new, *s[1:]) if s[0] == old else s for s in up.schools]
+    up.school_enrollments = [(new, u) if s == old else (s, u) for s, u in up.school_enrollments]
+    up.classes = [(c[0], new, *c[2:]) if c[1] == old else c for c in up.classes]
+    return up
+
+
+def test_a_whole_school_moving_to_a_new_id_holds_both_schools(conn, tmp_path):
+    from rostersync import apply
+
+    run(conn, small_district(students_per_school=20), tmp_path, "r1")
+    before = sync_owned_state(conn)
+    (planned,) = [
+        pipeline.plan_upload(
+            conn, config(), renumbered(small_district(students_per_school=20), "N", "X").write(tmp_path / "r2"), "r2"
+        )
+    ]
+    moves = {(h.school, h.reason) for h in planned.holds if h.reason == "data_moves"}
+    assert moves == {("N", "data_moves"), ("X", "data_moves")}
+    detail = next(h.detail for h in planned.holds if h.reason == "data_moves" and h.school == "N")
+    assert "41 accounts would move from school N to school X" in detail
+    with pytest.raises(apply.ApprovalMissing):
+        apply.apply_plan(conn, "r2")
+    assert sync_owned_state(conn) == before
+
+
+def test_a_few_students_changing_schools_is_no_hold(conn, tmp_path):
+    run(conn, small_district(students_per_school=20), tmp_path, "r1")
+    day2 = small_district(students_per_school=20)
+    day2.school_enrollments = [("S", u) if u in ("SN000", "SN001") else (s, u) for s, u in day2.school_enrollments]
+    planned = pipeline.plan_upload(conn, config(), day2.write(tmp_path / "r2"), "r2")
+    assert [h for h in planned.holds if h.reason == "data_moves"] == []
+
+
+def test_many_new_accounts_at_once_hold_the_school_but_not_on_a_first_sync(conn, tmp_path):
+    first, _ = run(conn, small_district(students_per_school=20), tmp_path, "r1")
+    assert not [h for h in first.holds if h.reason == "data_additions"]
+    planned = pipeline.plan_upload(conn, config(), small_district(students_per_school=60).write(tmp_path / "r2"), "r2")
+    additions = {h.school: h.detail for h in planned.holds if h.reason == "data_additions"}
+    assert set(additions) == {"N", "S"} and "80 new accounts (the school has 41; limit 50%)" in additions["N"]
+    lenient = config(holds={"addition_min_count": 100})
+    again = pipeline.plan_upload(conn, lenient, small_district(students_per_school=60).write(tmp_path / "r3"), "r3")
+    assert not [h for h in again.holds if h.reason == "data_additions"]

@@ -15,10 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rostersync import apply, holds, plan, quality, snapshot, store
+import duckdb
+
+from rostersync import apply, pipeline, plan, store
 from rostersync.config import ConfigError, DistrictConfig, load_district
-from rostersync.format_check import check_folder
+from rostersync.errors import RosterSyncError
+from rostersync.format_check import FormatCheckFailed, FormatReport
 from rostersync.formats import all_formats, get_format
+from rostersync.quality import ExpectationsFailed
 
 ROSTER_TABLES = ("schools", "accounts", "classes", "memberships", "sync_runs")
 PREVIEW_RUN = "preview"
@@ -34,53 +38,78 @@ def _stage(source: Path, into: Path) -> Path:
     raise ValueError(f"{source}: not a folder or a .zip file")
 
 
+def preview_config(fmt_name: str) -> DistrictConfig:
+    """A district with every school selected and every role given accounts, for a preview without one."""
+    return DistrictConfig.model_validate(
+        {
+            "district_id": "preview",
+            "name": "Preview",
+            "source": {"kind": "clever", "conn_id": "none"}
+            if fmt_name == "clever"
+            else {"kind": "sftp", "format": fmt_name, "conn_id": "none"},
+            "admin_emails": ["preview@example.org"],
+        }
+    )
+
+
 def preview(fmt_name: str, source: Path, config: DistrictConfig | None) -> dict:
-    """Format check, normalize, expectations, plan and holds, as one JSON-able dict."""
-    fmt = get_format(fmt_name)
+    """Format check, normalize, expectations, plan and holds, as one JSON-able dict. Nothing is written
+    inside `source` (a zip is unpacked in a scratch folder) nor to any roster."""
+    get_format(fmt_name)
     if config is None:
-        config = DistrictConfig.model_validate(
-            {
-                "district_id": "preview",
-                "name": "Preview",
-                "source": {"kind": "clever", "conn_id": "none"}
-                if fmt_name == "clever"
-                else {"kind": "sftp", "format": fmt_name, "conn_id": "none"},
-                "admin_emails": ["preview@example.org"],
-            }
-        )
+        config = preview_config(fmt_name)
+    elif config.source.format != fmt_name:
+        raise ValueError(f"--format {fmt_name}, but {config.district_id} is set up for {config.source.format}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = _stage(source, Path(tmp))
-        report = check_folder(fmt, folder)
-        out: dict = {
-            "district": config.district_id,
-            "format": fmt.name,
-            "format_errors": [e.as_dict() for e in report.errors],
-            "format_error_count": report.error_count,
-        }
-        if not report.ok:
-            return out
+        out: dict = {"district": config.district_id, "format": fmt_name}
         with store.scratch() as conn:
             roster = store.roster_path(config.district_id)
             if config.district_id != "preview" and roster.exists():
-                conn.execute("ATTACH ? AS live (READ_ONLY)", [str(roster)])
-                for table in ROSTER_TABLES:
-                    conn.execute(store.sql_with("check/copy_live_table", table=table))
-                conn.execute("DETACH live")
-            counts = snapshot.normalize(conn, fmt, folder, PREVIEW_RUN)
-            result = quality.run_quality(conn, PREVIEW_RUN, None)
-            summary = plan.compute_plan(conn, config, PREVIEW_RUN)
-            found = holds.detect_holds(conn, config, PREVIEW_RUN)
+                _copy_roster(conn, roster)
+            try:
+                planned = pipeline.plan_upload(conn, config, folder, PREVIEW_RUN, work=Path(tmp) / "package")
+            except FormatCheckFailed as failed:
+                return out | _format_errors(failed.report)
             per_school = plan.school_changes(conn, PREVIEW_RUN)
-    out.update(
-        snapshot=counts.as_dict(),
-        changes=summary.changes,
-        schools=per_school,
-        holds=[{"school": h.school, "reason": h.reason, "detail": h.detail} for h in found],
-        errors=result.errors,
-        alerts=result.alerts,
-        expectations={t: s["failed"] for t, s in result.suites.items() if s["failed"]},
+    result = planned.quality
+    return (
+        out
+        | _format_errors(planned.report)
+        | {
+            "snapshot": planned.counts.as_dict(),
+            "changes": planned.summary.changes,
+            "schools": per_school,
+            "holds": [{"school": h.school, "reason": h.reason, "detail": h.detail} for h in planned.holds],
+            "errors": result.errors,
+            "alerts": result.alerts,
+            "expectations": {t: s["failed"] for t, s in result.suites.items() if s["failed"]},
+        }
     )
-    return out
+
+
+def _format_errors(report: FormatReport) -> dict:
+    return {
+        "format_errors": [e.as_dict() for e in report.errors],
+        "format_error_count": report.error_count,
+        "format_alerts": [a.as_dict() for a in report.alerts],
+    }
+
+
+def _copy_roster(conn, roster: Path) -> None:
+    """The district's roster, read-only, into the in-memory preview store."""
+    try:
+        conn.execute("ATTACH ? AS live (READ_ONLY)", [str(roster)])
+    except duckdb.IOException as busy:
+        raise store.RosterBusy(
+            f"{roster} is in use by another process (a sync task of this district, notify_accounts or a "
+            "rollback); nothing was previewed. Try again when it is done."
+        ) from busy
+    try:
+        for table in ROSTER_TABLES:
+            conn.execute(store.sql_with("check/copy_live_table", table=table))
+    finally:
+        conn.execute("DETACH live")
 
 
 def _print_text(result: dict) -> None:
@@ -89,8 +118,11 @@ def _print_text(result: dict) -> None:
         print(f"{result['format_error_count']} format error(s); nothing else was checked:")
         for e in result["format_errors"]:
             where = e["file"] + (f" line {e['line']}" if e["line"] else "")
-            print(f"  [{e['code']}] {where}: {e['message']} ({e['hint']})")
+            value = f" [value: {e['value']!r}]" if e.get("value") is not None else ""
+            print(f"  [{e['code']}] {where}: {e['message']}{value} ({e['hint']})")
         return
+    for a in result.get("format_alerts", []):
+        print(f"alert [{a['code']}] {a['file']}: {a['message']}")
     print("snapshot: " + ", ".join(f"{k} {v}" for k, v in result["snapshot"].items()))
     for school, entities in result["schools"].items():
         print(f"school {school}:")
@@ -107,13 +139,13 @@ def _rollback(district_id: str, run_id: str) -> int:
         print(f"error: no roster for district {district_id!r} at {store.roster_path(district_id)}", file=sys.stderr)
         return 2
     with store.connect(district_id) as conn:
-        try:
-            rollback_id = apply.rollback_run(conn, run_id)
-        except (apply.RollbackRefused, LookupError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        rollback_id = apply.rollback_run(conn, run_id)
     print(f"rolled back {run_id} of {district_id}; logged as {rollback_id}")
     return 0
+
+
+USAGE_ERRORS = (ConfigError, ValueError, FileNotFoundError, store.RosterBusy, apply.RollbackRefused, LookupError)
+"""Refusals caused by how the command was called, its config or a busy store: exit status 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,14 +160,17 @@ def main(argv: list[str] | None = None) -> int:
     undo.add_argument("--district", required=True, help="district id, e.g. riverside")
     undo.add_argument("--run", required=True, help="the run id to undo (it must be the last applied run)")
     args = parser.parse_args(argv)
-    if args.command == "rollback":
-        return _rollback(args.district, args.run)
     try:
+        if args.command == "rollback":
+            return _rollback(args.district, args.run)
         config = load_district(args.district) if args.district else None
         result = preview(args.format, args.source, config)
-    except (ConfigError, ValueError, FileNotFoundError) as exc:
+    except USAGE_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (RosterSyncError, ExpectationsFailed) as exc:  # what the data caused
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(result, indent=1, default=str))
     else:

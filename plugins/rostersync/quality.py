@@ -174,8 +174,9 @@ def split_by_severity(counts: dict[str, int]) -> tuple[dict[str, int], dict[str,
     return errors, {c: n for c, n in counts.items() if c not in errors}
 
 
-def load_suites(folder: Path = store.EXPECTATIONS_DIR) -> dict[str, dict]:
-    """Every suite in `folder`, keyed by the snapshot table it validates (the file's stem)."""
+def load_suites(folder: Path | None = None) -> dict[str, dict]:
+    """Every suite in `folder` (default: store.expectations_dir()), keyed by the snapshot table it validates."""
+    folder = folder or store.expectations_dir()
     suites = {}
     for path in sorted(folder.glob("*.json")):
         suite = json.loads(path.read_text(encoding="utf-8"))

@@ -32,6 +32,11 @@ def config_dir() -> Path:
     return Path(os.environ.get("ROSTERSYNC_CONFIG", CONFIG_DIR))
 
 
+def expectations_dir() -> Path:
+    """The Great Expectations suites: `$ROSTERSYNC_EXPECTATIONS`, or `expectations/` in the repository."""
+    return Path(os.environ.get("ROSTERSYNC_EXPECTATIONS", EXPECTATIONS_DIR))
+
+
 def data_root() -> Path:
     """The data folder: `$ROSTERSYNC_DATA`, or `data/` in the repository."""
     return Path(os.environ.get("ROSTERSYNC_DATA", REPO_ROOT / "data"))
@@ -141,10 +146,28 @@ def _statements(name: str) -> list[str]:
 
 
 def split_statements(text: str) -> list[str]:
-    """Statements of a SQL text: comments dropped, split on semicolons before whitespace
-    (none of our SQL has one inside a string)."""
-    text = re.sub(r"--[^\n]*", "", text)
-    return [s.strip() for s in re.split(r";(?=\s|$)", text) if s.strip()]
+    """Statements of a SQL text: `--` comments dropped, split on semicolons outside string literals."""
+    statements, current = [], []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'":  # a string literal, '' inside it being a quote
+            end = i + 1
+            while end < n and not (text[end] == "'" and text[end + 1 : end + 2] != "'"):
+                end += 2 if text[end] == "'" else 1
+            current.append(text[i : end + 1])
+            i = end + 1
+        elif text.startswith("--", i):
+            i = text.find("\n", i) if "\n" in text[i:] else n
+        elif ch == ";":
+            statements.append("".join(current))
+            current = []
+            i += 1
+        else:
+            current.append(ch)
+            i += 1
+    statements.append("".join(current))
+    return [s.strip() for s in statements if s.strip()]
 
 
 MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
