@@ -82,3 +82,38 @@ def test_a_killed_apply_changes_nothing_and_the_retry_applies_once(planned, tmp_
         again = apply.apply_plan(conn, "r1")
     assert again.already_applied
     assert sum(sum(c.values()) for c in result.counts.values()) > 0
+
+
+FULL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from roster_helpers import answer_gate, prepare, small_district
+from rostersync import apply, store
+root = Path(sys.argv[1])
+with store.connect("full", root) as conn:
+    prepare(conn, small_district(students_per_school=200), root, "r1")
+    answer_gate(conn, "r1")
+    conn.execute("CHECKPOINT")
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+    apply.apply_plan(conn, "r1")
+"""
+
+
+def test_a_commit_that_cannot_be_written_leaves_the_roster_and_names_the_cause(tmp_path):
+    """The write of the apply's commit fails (a full disk, here a file size limit): the roster is as it
+    was, and the last thing the user reads is the cause, not a failed rollback."""
+    from pathlib import Path
+
+    tests = str(Path(__file__).parent)
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(tmp_path), tests], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert "File too large" in last and "Failed to commit" in last, last
+    assert "rollback" not in done.stderr.lower()
+    with store.connect("full", tmp_path) as conn:
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM sync_runs WHERE applied_at IS NOT NULL").fetchone() == (0,)

@@ -90,3 +90,65 @@ def test_a_school_name_over_sixty_characters(upload):
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_every_catalogue_entry_has_a_problem_and_a_fix(code):
     assert CATALOGUE[code].problem and CATALOGUE[code].fix
+
+
+@pytest.mark.parametrize("newline", [b"\r", b"\r\n"])
+def test_cr_and_crlf_files_are_read_as_the_same_rows_as_lf(upload, tmp_path, newline):
+    from rostersync import snapshot, store
+
+    counts = {}
+    for name, folder in (("lf", upload), ("other", tmp_path / "other")):
+        if name == "other":
+            folder.mkdir()
+            for f in upload.iterdir():
+                (folder / f.name).write_bytes(f.read_bytes().replace(b"\n", newline))
+        report = check_folder(FMT, folder)
+        assert report.ok, report.summary()
+        with store.scratch() as conn:
+            counts[name] = (report.rows, snapshot.normalize(conn, FMT, folder, "r1", report.rows).as_dict())
+    assert counts["lf"] == counts["other"] and counts["lf"][1]["students"] > 0
+
+
+def test_one_line_with_another_line_ending_is_refused_not_misread(upload):
+    path = upload / "users.csv"
+    data = path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(data.replace(b"\r\n", b"\n", 5))
+    assert [(e.code, e.file) for e in check_folder(FMT, upload).errors] == [("F017", "users.csv")]
+
+
+def test_a_field_past_the_csv_readers_limit_is_a_length_error_not_a_quoting_one(upload):
+    path = upload / "classes.csv"
+    lines = path.read_text().splitlines()
+    fields = lines[3].split(",")
+    fields[2] = "x" * 300_000
+    lines[3] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    assert errors(upload) == [("F010", "classes.csv", 4, "class_name")]
+    assert "at most 255" in check_folder(FMT, upload).errors[0].message
+
+
+def test_every_text_column_has_a_length_limit(upload):
+    path = upload / "users.csv"
+    lines = path.read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[2] = "A" * 256  # first_name: no limit of its own, the format's default
+    lines[2] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    assert errors(upload) == [("F010", "users.csv", 3, "first_name")]
+
+
+def test_a_column_named_twice_is_an_error(upload):
+    path = upload / "schools.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + ",school_name", *[line + ",x" for line in lines[1:]]]) + "\n")
+    assert errors(upload) == [("F019", "schools.csv", 1, "school_name")]
+
+
+def test_a_nul_byte_anywhere_is_an_error_with_its_line(upload):
+    path = upload / "class_enrollments.csv"
+    data = path.read_bytes()
+    assert len(data) > 70_000
+    cut = data.index(b"\n", 70_000) + 1
+    line = data[:cut].count(b"\n") + 1
+    path.write_bytes(data[:cut] + b"\x00" + data[cut:])
+    assert errors(upload) == [("F002", "class_enrollments.csv", line, None)]

@@ -317,3 +317,13 @@ def test_an_apply_keeps_only_its_own_snapshot_and_plan(conn, tmp_path):
         runs = {r for (r,) in conn.execute(f"SELECT DISTINCT run_id FROM {table}").fetchall()}
         assert runs <= {"r2"}, table
     assert conn.execute("SELECT count(*) FROM change_log WHERE run_id = 'r1'").fetchone()[0] > 0
+
+
+def test_a_run_whose_plan_another_apply_removed_is_refused_as_superseded(conn, tmp_path):
+    from rostersync import plan
+
+    sync(conn, small_district(), tmp_path, "r1")
+    prepare(conn, small_district(students_per_school=21), tmp_path, "r2")  # planned, not applied
+    sync(conn, small_district(students_per_school=22), tmp_path, "r3")  # a later run applies first
+    with pytest.raises(plan.PlanSuperseded, match="superseded by run r3.*Clear normalize"):
+        apply.apply_plan(conn, "r2")

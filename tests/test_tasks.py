@@ -37,7 +37,7 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
         while len(sink.messages) < 2 and time.time() < deadline:
             time.sleep(0.05)
     assert counts["students"] == 120 and applied["counts"]["accounts"]["create"] > 120
-    assert sent == {"status": "applied", "recipients": 1}
+    assert sent == {"status": "applied", "recipients": 1, "sent_before": False}
     hold, summary = sink.messages
     assert "on hold" in hold["Subject"] and hold["To"] == "admin@testville.example.org"
     assert [a.get_filename() for a in hold.iter_attachments()] == ["destructive_changes.csv"]
@@ -156,3 +156,40 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
     assert "created 10" in text and "E101: 1" in text
     assert "https://reports.example.org/errs/r1/issues_E101.csv" in text
     assert "https://reports.example.org/errs/r1/summary.html" in text
+
+
+def test_each_admin_email_goes_once_per_run_even_when_a_task_runs_again(tmp_path, monkeypatch):
+    """notify cleared and run again, a server that accepts and then fails at QUIT, a refusal before
+    accepting: the summary email goes out exactly once."""
+    import smtplib
+
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    config = load_district(district_yaml(tmp_path / "config", "once"))
+    upload = synth.WRITERS["remind_csv_v2"](synth.generate(30, seed=2), tmp_path / "upload")
+    for f in upload.iterdir():
+        os.utime(f, (time.time() - 3600, time.time() - 3600))
+    with SmtpSink(fail_at_quit=True) as flaky:
+        smtp = SmtpSettings(host="127.0.0.1", port=flaky.port, from_email="r@example.org")
+        tasks.land(config, "r1", landing.LocalFolder(upload))
+        tasks.format_check(config, "r1", smtp)
+        tasks.normalize(config, "r1")
+        tasks.expectations(config, "r1")
+        tasks.detect_holds(config, "r1", smtp)  # the hold email: accepted, then QUIT failed
+        tasks.detect_holds(config, "r1", smtp)  # cleared and run again: a new plan, a new hold to tell
+        assert tasks.open_gate(config, "r1")[0]
+        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
+        tasks.apply_diff(config, "r1", None)
+        first = tasks.notify_admins(config, "r1", smtp)
+        again = tasks.notify_admins(config, "r1", smtp)  # notify cleared and rerun
+        _received(flaky, 3)
+    assert first["sent_before"] is False and again == {"status": "applied", "recipients": 0, "sent_before": True}
+    subjects = [m["Subject"] for m in flaky.messages]
+    assert sum("roster sync applied" in s for s in subjects) == 1 and sum("on hold" in s for s in subjects) == 2
+    with SmtpSink(refuse=("admin@testville.example.org",)) as refusing:  # refused before accepting
+        smtp = SmtpSettings(host="127.0.0.1", port=refusing.port, from_email="r@example.org")
+        with store.connect("once") as conn:
+            conn.execute("DELETE FROM admin_emails WHERE purpose = 'summary'")
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            tasks.notify_admins(config, "r1", smtp)
+    with store.connect("once") as conn:  # not recorded: the retry sends it
+        assert conn.execute("SELECT count(*) FROM admin_emails WHERE purpose = 'summary'").fetchone() == (0,)

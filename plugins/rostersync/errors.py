@@ -49,10 +49,18 @@ def from_duckdb(error: duckdb.Error, stage: str) -> StageFailed:
     if line:
         where.append(f"line {line.group(1)}")
     message = f"{stage} failed: {kind}" + (f" at {' '.join(where)}" if where else "")
-    if isinstance(error, CODE_ERRORS):  # about the SQL, not the data: its first line says what
+    if isinstance(error, SAFE_TO_QUOTE):  # about the SQL or the machine, not the data: say what
         message += f": {text.splitlines()[0][:500]}"
     return StageFailed(message=message)
 
 
-CODE_ERRORS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
-"""DuckDB errors about the SQL itself (a name it cannot bind, a syntax error): they quote SQL, not data."""
+SAFE_TO_QUOTE = (
+    duckdb.BinderException,
+    duckdb.ParserException,
+    duckdb.CatalogException,
+    duckdb.IOException,
+    duckdb.TransactionException,
+    duckdb.OutOfMemoryException,
+)
+"""DuckDB errors about the SQL (a name it cannot bind) or the machine (a full disk, a failed commit, no
+memory): they quote SQL and file names, not data, and the cause must reach the user."""

@@ -170,6 +170,20 @@ def connect(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
         yield client
 
 
+class SentButUnconfirmed(RosterSyncError):
+    """The server accepted the message, then failed the end of the session: the email went out."""
+
+    code = "R031"
+
+
 def send(settings: SmtpSettings, email: Email) -> None:
-    with connect(settings) as client:
-        client.send_message(message(settings, email))
+    """Send one email; SentButUnconfirmed when the server failed only after accepting it."""
+    accepted = False
+    try:
+        with connect(settings) as client:
+            client.send_message(message(settings, email))
+            accepted = True
+    except (smtplib.SMTPException, OSError) as error:
+        if accepted:
+            raise SentButUnconfirmed(f"accepted, then: {type(error).__name__}") from None
+        raise

@@ -13,12 +13,19 @@ import duckdb
 
 from rostersync import holds, store
 from rostersync.config import DistrictConfig
+from rostersync.errors import RosterSyncError
 
 ENTITIES = ("accounts", "classes", "memberships")
 STALE_AFTER_DAYS = 90
 WARN_AFTER_DAYS = 80
 """An upload this old gets the admins a warning, before it turns stale at STALE_AFTER_DAYS."""
 """An upload older than this is stale: it creates and updates, but removes nothing."""
+
+
+class PlanSuperseded(RosterSyncError):
+    """Another run of the district applied after this one was planned: this plan no longer exists."""
+
+    code = "R024"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,12 @@ def compute_disconnected_plan(conn: duckdb.DuckDBPyConnection, run_id: str) -> P
 def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
     rows = store.query(conn, "plan/select_plan_run", {"run_id": run_id})
     if not rows:
+        superseded = store.query(conn, "plan/select_superseded_by", {"run_id": run_id})
+        if superseded:
+            raise PlanSuperseded(
+                f"run {run_id} was superseded by run {superseded[0][0]}, applied after this run was planned: "
+                "its plan is gone. Clear normalize and the tasks after it to plan this run again."
+            )
         raise LookupError(f"no plan for run {run_id}: detect_holds has not run for it")
     changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
     for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):

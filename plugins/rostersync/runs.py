@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -53,3 +53,15 @@ def last_applied_upload(conn: duckdb.DuckDBPyConnection) -> tuple[str, str] | No
     """(run_id, landing sha256) of the last applied run, if any."""
     rows = store.query(conn, "runs/select_last_applied_upload")
     return (rows[0][0], rows[0][1]) if rows else None
+
+
+def email_state(conn: duckdb.DuckDBPyConnection, run_id: str, purpose: str) -> str | None:
+    """`sent`, `sending` (asked, outcome unknown) or None for one admin email of a run."""
+    rows = store.query(conn, "runs/select_admin_email", {"run_id": run_id, "purpose": purpose})
+    return rows[0][0] if rows else None
+
+
+def record_email(conn: duckdb.DuckDBPyConnection, run_id: str, purpose: str, status: str | None) -> None:
+    """Record an admin email as `sending` or `sent`, or (None) forget it: it was not sent."""
+    params = {"run_id": run_id, "purpose": purpose, "status": status, "recorded_at": datetime.now(UTC)}
+    store.execute(conn, "runs/upsert_admin_email" if status else "runs/delete_admin_email", params)

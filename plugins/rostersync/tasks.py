@@ -43,23 +43,41 @@ def _email_admins(
     run_id: str,
     template: str,
     attachments: tuple[Path, ...] = (),
+    purpose: str | None = None,
     **context: Any,
-) -> None:
+) -> bool:
     """One email from include/templates to the district's admins; every template knows the district
-    and the links to the run's reports."""
-    notify.send(
-        smtp,
-        notify.render(
-            template,
-            config.admin_emails,
-            attachments,
-            district=config.name,
-            district_id=config.district_id,
-            run_id=run_id,
-            reports=report_links(config, run_id),
-            **context,
-        ),
+    and the links to the run's reports. Sent once per run and purpose (default: the template): a
+    cleared and rerun task, or a retry, does not send it again. Returns whether it was sent now."""
+    purpose = purpose or template
+    with store.connect(config.district_id) as conn:
+        state = runs.email_state(conn, run_id, purpose)
+        if state is None:
+            runs.record_email(conn, run_id, purpose, "sending")
+    if state is not None:
+        log.info("the %s email of this run was %s before: not sent again", purpose, state)
+        return False
+    email = notify.render(
+        template,
+        config.admin_emails,
+        attachments,
+        district=config.name,
+        district_id=config.district_id,
+        run_id=run_id,
+        reports=report_links(config, run_id),
+        **context,
     )
+    try:
+        notify.send(smtp, email)
+    except notify.SentButUnconfirmed as unconfirmed:
+        log.warning("the %s email: %s; recorded as sent, never sent twice", purpose, unconfirmed)
+    except BaseException:
+        with store.connect(config.district_id) as conn:
+            runs.record_email(conn, run_id, purpose, None)  # refused before it was accepted: a retry sends it
+        raise
+    with store.connect(config.district_id) as conn:
+        runs.record_email(conn, run_id, purpose, "sent")
+    return True
 
 
 def report_links(config: DistrictConfig, run_id: str) -> dict[str, Any]:
@@ -125,19 +143,20 @@ def warn_if_upload_old(config: DistrictConfig, run_id: str, landed: dict, smtp: 
         return False
     with store.connect(config.district_id) as conn:
         [(warned,)] = store.query(conn, "landing/select_upload_warned", {"upload_sha256": sha})
-        if warned or smtp is None:
-            return False
-        _email_admins(
-            smtp,
-            config,
-            run_id,
-            "upload_overdue",
-            age_days=age,
-            uploaded_on=datetime.fromtimestamp(uploaded_at, UTC).date().isoformat(),
-            stale_after_days=plan.STALE_AFTER_DAYS,
-            days_left=max(0, plan.STALE_AFTER_DAYS - age),
-            same_files=bool(landed.get("same_as_run")),
-        )
+    if warned or smtp is None:
+        return False
+    _email_admins(
+        smtp,
+        config,
+        run_id,
+        "upload_overdue",
+        age_days=age,
+        uploaded_on=datetime.fromtimestamp(uploaded_at, UTC).date().isoformat(),
+        stale_after_days=plan.STALE_AFTER_DAYS,
+        days_left=max(0, plan.STALE_AFTER_DAYS - age),
+        same_files=bool(landed.get("same_as_run")),
+    )
+    with store.connect(config.district_id) as conn:
         store.execute(
             conn,
             "landing/insert_upload_warning",
@@ -260,6 +279,7 @@ def detect_holds(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
             run_id,
             "hold_placed",
             (folder / "destructive_changes.csv",),
+            purpose=f"hold_placed:{summary.plan_id}",  # a plan computed again is a new hold to tell
             holds=waiting,
             held_pages=held_pages,
         )
@@ -351,9 +371,10 @@ def notify_admins(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings
                 "alerts": alerts,
             },
         )
-    _email_admins(smtp, config, run_id, template, **answered, **context)
-    log.info("emailed %d admin address(es): %s; summary page %s", len(config.admin_emails), run.status, page)
-    return {"status": run.status, "recipients": len(config.admin_emails)}
+    sent = _email_admins(smtp, config, run_id, template, purpose="summary", **answered, **context)
+    if sent:
+        log.info("emailed %d admin address(es): %s; summary page %s", len(config.admin_emails), run.status, page)
+    return {"status": run.status, "recipients": len(config.admin_emails) if sent else 0, "sent_before": not sent}
 
 
 def notify_accounts(

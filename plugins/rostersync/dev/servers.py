@@ -104,6 +104,7 @@ class _KeepMessages:
     def __init__(self, folder: Path | None, refuse: frozenset[str] = frozenset()):
         self.folder = folder
         self.refuse = refuse
+        self.fail_at_quit = False
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
 
@@ -112,6 +113,13 @@ class _KeepMessages:
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> Any:
+        if self.fail_at_quit:  # a server that accepted the message, then fails the session's end
+            return "421 4.3.2 Service shutting down"
+        from aiosmtpd.smtp import MISSING
+
+        return MISSING
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -128,7 +136,8 @@ class SmtpSink:
     """An SMTP server that accepts everything (but the `refuse` addresses) and delivers nothing.
 
     With `tls` (a server SSLContext) it offers STARTTLS, or speaks TLS from the start with `implicit_tls`;
-    it then accepts any login and keeps the user names it was sent in `logins` (tests check who got one)."""
+    it then accepts any login and keeps the user names it was sent in `logins` (tests check who got one).
+    With `fail_at_quit` it accepts each message, then answers QUIT with an error."""
 
     def __init__(
         self,
@@ -137,9 +146,11 @@ class SmtpSink:
         refuse: tuple[str, ...] = (),
         tls: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
+        fail_at_quit: bool = False,
     ):
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # it logs every recipient address
         self.handler = _KeepMessages(folder, frozenset(a.lower() for a in refuse))
+        self.handler.fail_at_quit = fail_at_quit
         self.logins: list[str] = []
         options: dict[str, Any] = {}
         if tls is not None:

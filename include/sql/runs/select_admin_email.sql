@@ -1,0 +1,1 @@
+SELECT status FROM admin_emails WHERE run_id = $run_id AND purpose = $purpose;
