@@ -40,16 +40,18 @@ def plan_upload(
     work: Path | None = None,
     results_dir: Path | None = None,
     upload_age_days: float | None = None,
+    suites: bool = True,
 ) -> Planned:
     """format_check, normalize, expectations and detect_holds over the upload in `folder` (a zipped
     package is unpacked into `work`). Raises FormatCheckFailed, ExpectationsFailed or the run-level
-    refusals of normalize, as the DAG's tasks do."""
+    refusals of normalize, as the DAG's tasks do. `suites=False` skips the Great Expectations suites
+    (they report; the record checks, which decide what is applied, always run)."""
     fmt = get_format(config.source.format)
     report = check_folder(fmt, folder, work=work)
     if not report.ok:
         raise FormatCheckFailed(report)
     counts = snapshot.normalize(conn, fmt, Path(report.folder), run_id, checked_rows=report.rows)
-    result = quality.run_quality(conn, run_id, results_dir)
+    result = quality.run_quality(conn, run_id, results_dir) if suites else quality.record_issues_only(conn, run_id)
     summary = plan.compute_plan(conn, config, run_id, upload_age_days=upload_age_days)
     return Planned(report, counts, result, summary, holds.plan_holds(conn, run_id))
 

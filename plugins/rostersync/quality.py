@@ -279,3 +279,8 @@ def run_quality(conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path 
         )
     result.issues = find_record_issues(conn, run_id)
     return result
+
+
+def record_issues_only(conn: duckdb.DuckDBPyConnection, run_id: str) -> QualityResult:
+    """The record-level checks without the suites (a preview or a test that needs only what is applied)."""
+    return QualityResult(issues=find_record_issues(conn, run_id))

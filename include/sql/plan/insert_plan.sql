@@ -59,11 +59,15 @@ LEFT JOIN error_guardianships e USING (student_sid, guardian_sid);
 CREATE OR REPLACE TEMP TABLE error_pairs AS
 SELECT DISTINCT key AS class_sid, other_key AS person_sid FROM record_issues
 WHERE run_id = $run_id AND severity = 'error' AND entity = 'membership' AND code NOT IN ('E103', 'E104');
--- The parent memberships a skipped guardianship would make: kept as they are.
+-- Parent memberships that come of a skipped record: of a skipped guardianship, of a student skipped
+-- for an error, of a student's skipped enrollment. Kept as they are (a parent never loses a class
+-- because their child's record was skipped).
 CREATE OR REPLACE TEMP TABLE error_parent_pairs AS
 SELECT DISTINCT m.class_sid, g.guardian_sid AS person_sid
 FROM guardianships g JOIN snap_memberships m ON m.run_id = $run_id AND m.person_sid = g.student_sid
-WHERE g.has_error;
+WHERE g.has_error
+   OR g.student_sid IN (SELECT person_sid FROM error_people)
+   OR EXISTS (SELECT 1 FROM error_pairs e WHERE e.class_sid = m.class_sid AND e.person_sid = m.person_sid);
 
 -- People who should have an account: a role the district selected, linked to a synced school
 -- (guardians through their students). Those with a record error keep what they have. Only a usable
