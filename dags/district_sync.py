@@ -89,11 +89,14 @@ def build_dag(config: DistrictConfig) -> DAG:
 
         @task(retries=0, doc_md="Check the landed files against the format; emails the admins on errors.")
         def format_check() -> dict:
-            return tasks.format_check(config, run_id(), smtp_settings(config.smtp_conn_id))
+            checked = tasks.format_check(config, run_id(), smtp_settings(config.smtp_conn_id))
+            if checked.get("no_change"):
+                raise AirflowSkipException("no new data: the package is its manifest alone, every file absent")
+            return checked
 
         @task
         def normalize() -> dict:
-            return tasks.normalize(config, run_id())
+            return tasks.normalize(config, run_id(), get_current_context().get("logical_date"))
 
         @task(retries=0)
         def expectations() -> dict:

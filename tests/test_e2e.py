@@ -77,13 +77,13 @@ def load_dag():
     return bag.dags[DAG_ID]
 
 
-def run_dag(answer: str | None):
+def run_dag(answer: str | None, logical_date=None):
     """One dag.test() run; `answer` is what the approver chooses, None when no gate is expected."""
     dag = load_dag()
     answerer = GateAnswerer(DAG_ID, answer or "Approve")
     answerer.start()
     try:
-        dag_run = dag.test()
+        dag_run = dag.test(logical_date=logical_date)
     finally:
         answerer.stop()
         answerer.join(timeout=10)
@@ -215,12 +215,19 @@ def test_a_oneroster_zip_over_sftp_syncs_end_to_end(stack, tmp_path):
         DISTRICT,
         source={"format": "oneroster_v1_1", "conn_id": f"sftp_{DISTRICT}", "settle_seconds": 60},
     )
-    dag_run, states, _ = run_dag("Approve")
+    # The sample's school year is 2020-2021: the run stands for a day in its fall term (its logical date).
+    from datetime import UTC, datetime
+
+    dag_run, states, _ = run_dag("Approve", logical_date=datetime(2020, 10, 1, 7, tzinfo=UTC))
     assert dag_run.state == "success", states
-    accounts, [(memberships,)] = roster_query(
-        stack["data"], "SELECT role, count(*) FROM accounts GROUP BY role", "SELECT count(*) FROM memberships"
+    accounts, [(memberships,)], [(data_date,)] = roster_query(
+        stack["data"],
+        "SELECT role, count(*) FROM accounts GROUP BY role",
+        "SELECT count(*) FROM memberships",
+        "SELECT data_date FROM plan_runs",
     )
     assert dict(accounts) == {"student": 8, "teacher": 2} and memberships == 12
+    assert str(data_date) == "2020-10-01"
 
 
 def test_a_clever_district_syncs_end_to_end(stack, tmp_path, monkeypatch):

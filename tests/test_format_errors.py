@@ -94,9 +94,20 @@ def test_f005_extra_field_on_a_line(uploads, fmt, tmp_path):
     folder = copy(uploads, fmt, tmp_path)
     path = folder / target(fmt, folder).name
     lines = rows(path)
-    lines[3] += ","
+    lines[3] += ",extra"
     write(path, lines)
     assert errors(fmt, folder) == [("F005", path.name, 4)]
+
+
+@pytest.mark.parametrize("fmt", CSV_FORMATS)
+def test_a_trailing_comma_is_an_alert_not_an_error(uploads, fmt, tmp_path):
+    folder = copy(uploads, fmt, tmp_path)
+    path = folder / target(fmt, folder).name
+    lines = rows(path)
+    lines[3] += ","
+    write(path, lines)
+    report = check_folder(get_format(fmt), folder)
+    assert report.ok and [(a.code, a.file) for a in report.alerts] == [("A304", path.name)]
 
 
 @pytest.mark.parametrize("fmt", CSV_FORMATS)

@@ -76,7 +76,7 @@ EXPECTED = {  # code -> (school, the record's source id)
     "A204": ("S", "PS001"),
     "A205": ("S", "PS002"),
 }
-ONLY_IN_OTHER_FORMATS = {"E111": "OneRoster 1.2 roles", "E113": "Clever records"}
+ONLY_IN_OTHER_FORMATS = {"E111": "OneRoster 1.2 roles", "E113": "Clever records", "A206": "OneRoster dates"}
 """Codes this Remind CSV 2.0 fixture cannot raise: tests/test_messy_input.py raises them in their formats."""
 
 

@@ -98,6 +98,16 @@ FORMAT_ALERTS: dict[str, CatalogueEntry] = {
             "optional column not in the file: the sync goes on without it",
             "Add the column to the export if the district has the data.",
         ),
+        CatalogueEntry(
+            "A303",
+            "legacy status inactive (OneRoster 1.0): read as tobedeleted, so the record is left out",
+            "Export OneRoster 1.1 or 1.2 statuses: active or tobedeleted (blank in a bulk file).",
+        ),
+        CatalogueEntry(
+            "A304",
+            "empty field past the header's last column (a trailing comma): ignored",
+            "Remove the trailing comma from the export's lines.",
+        ),
     )
 }
 """Format findings that do not stop the run: reported to the admins, listed by `check`."""
@@ -158,6 +168,8 @@ class FormatReport:
     alerts: list[FormatError] = field(default_factory=list)
     folder: str = ""
     """Where the checked CSV files are (the unpacked package of a zipped upload)."""
+    no_change: bool = False
+    """A OneRoster package of its manifest alone, every file absent: the spec's "nothing changed"."""
 
     @property
     def ok(self) -> bool:
@@ -173,6 +185,8 @@ class FormatReport:
 
     def summary(self) -> str:
         """Codes, files, lines, columns and counts: never a value (this goes to the task log)."""
+        if self.no_change:
+            return "the package is its manifest alone, every file absent: nothing changed"
         if self.ok:
             text = f"format check passed: {sum(self.rows.values())} rows in {len(self.rows)} files"
             return text + "".join(f"\n  alert {a}" for a in self.alerts)
@@ -206,6 +220,9 @@ def check_folder(fmt: Format, folder: Path, work: Path | None = None) -> FormatR
     if not report.ok:
         return report
     modes = manifest_modes(source) if fmt.manifest_version else {}
+    if manifest_only(fmt, source, modes):
+        report.no_change = True
+        return report
     conn = duckdb.connect(":memory:")
     try:
         for spec in fmt.files:
@@ -243,7 +260,7 @@ def _check_csv(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, repo
     match = csvfile.match_header(spec, header)
     if not _check_header(spec, match, add):
         return  # rows cannot be checked against a header that is wrong
-    rows = None if raw.problems else _clean_rows(conn, spec, path, match)
+    rows = None if raw.problems else _clean_rows(conn, spec, path, match, add)
     if rows is not None and rows != raw.data_lines:
         rows = None  # the read and the bytes disagree: find the line that made them
     if rows is None:
@@ -433,6 +450,12 @@ def manifest_modes(folder: Path) -> dict[str, str]:
     }
 
 
+def manifest_only(fmt: Format, folder: Path, modes: dict[str, str]) -> bool:
+    """A package that is its manifest alone, every file.* absent: nothing changed."""
+    sent = [spec.name for spec in fmt.files if spec.name != "manifest.csv" and (folder / spec.name).exists()]
+    return bool(modes) and not sent and all(mode == "absent" for mode in modes.values())
+
+
 def carried_over(modes: dict[str, str], name: str) -> bool:
     """In a package with delta files, a file the manifest says is absent is unchanged: it carries over."""
     return "delta" in modes.values() and modes.get(name.removesuffix(".csv")) == "absent"
@@ -441,11 +464,13 @@ def carried_over(modes: dict[str, str], name: str) -> bool:
 def _check_delta_status(path: Path, report: FormatReport) -> None:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
-            if (row.get("status") or "").strip().lower() not in ("active", "tobedeleted"):
+            if (row.get("status") or "").strip().lower() not in ("active", "tobedeleted", "inactive"):
                 report.add(FormatError("F016", path.name, line, "status", "a delta row needs active or tobedeleted"))
 
 
-def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, match: csvfile.HeaderMatch) -> int | None:
+def _clean_rows(
+    conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, match: csvfile.HeaderMatch, add
+) -> int | None:
     """The file's row count if DuckDB reads it strictly and no rule fails, else None. The rules are
     counted over the file's columns by position; every name in the SQL is the code's."""
     try:
@@ -456,10 +481,10 @@ def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, mat
     def col(column: str) -> str:
         return store.identifier(csvfile.positional(match.positions[column]))
 
-    present = [c for c in spec.columns if c in match.positions]
+    present = [c for c in spec.columns if c in match.positions and spec.length_checked(c)]
     params: dict[str, object] = {}
     enum_checks = []
-    for n, (column, allowed) in enumerate(spec.enums.items()):
+    for n, (column, allowed) in enumerate(spec.checked_enums.items()):
         if column in match.positions:
             params[f"enum{n}"] = list(allowed)
             enum_checks.append(
@@ -470,7 +495,7 @@ def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, mat
     query = store.sql_with(
         "format_check/select_file_problems",
         table="candidate",
-        field_count=store.Fragment(f"__extra IS NOT NULL OR {last} IS NULL"),
+        field_count=store.Fragment(f"(__extra IS NOT NULL AND __extra <> '') OR {last} IS NULL"),
         blank_id=store.Fragment(
             " OR ".join(f"coalesce(trim({col(c)}), '') = ''" for c in spec.id_columns if c in match.positions)
             or "false"
@@ -482,12 +507,24 @@ def _clean_rows(conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, mat
         duplicates=store.Fragment(
             "count(*) - count(DISTINCT (" + ", ".join(f"trim({col(c)})" for c in unique) + "))" if unique else "0"
         ),
+        inactive=store.Fragment(
+            f"lower(trim({col('status')})) = 'inactive'" if "status" in match.positions else "false"
+        ),
     )
-    rows, *problems = conn.execute(query, params).fetchone() or (0, 1)
+    cursor = conn.execute(query, params)
+    found = dict(zip([d[0] for d in cursor.description], cursor.fetchone() or (), strict=True))
     conn.execute(store.sql_with("csv/drop_table", table="candidate"))
-    if any(problems):
+    if any(found[k] for k in ("wrong_field_counts", "blank_ids", "bad_enums", "too_long", "duplicates")):
         return None
-    return rows
+    _alert_counts(spec, found["trailing_empty"], found["inactive_status"], add)
+    return found["rows"]
+
+
+def _alert_counts(spec: FileSpec, trailing_empty: int, inactive: int, add) -> None:
+    if trailing_empty:
+        add("A304", None, None, f"{trailing_empty} line(s) end with an empty field past the last column: ignored")
+    if inactive:
+        add("A303", None, "status", f"{inactive} row(s) say inactive (OneRoster 1.0): read as tobedeleted")
 
 
 def _check_lines(spec: FileSpec, path: Path, add, report: FormatReport, match: csvfile.HeaderMatch | None = None):
@@ -510,7 +547,8 @@ def _check_lines(spec: FileSpec, path: Path, add, report: FormatReport, match: c
         return None
     width = len(match.header)
     seen: dict[tuple[str, ...], int] = {}
-    rows = 0
+    rows = trailing_empty = inactive = 0
+    status = match.positions.get("status")
     line = 1
     try:
         for record in reader:
@@ -519,13 +557,19 @@ def _check_lines(spec: FileSpec, path: Path, add, report: FormatReport, match: c
             if not record or record == [""]:
                 continue
             rows += 1
+            if len(record) > width and not any(record[width:]):
+                trailing_empty += 1  # a trailing comma: the extra field is empty, nothing is lost
+                record = record[:width]
             if len(record) != width:
                 add("F005", start, None, f"{len(record)} fields, the header has {width}")
                 continue
+            if status is not None and record[status].strip().lower() == "inactive":
+                inactive += 1
             _check_values(spec, record, match.positions, start, seen, add)
     except csv.Error:
         add("F006", line + 1, None, "the file cannot be read past here: a double quote is not closed")
         return None
+    _alert_counts(spec, trailing_empty, inactive, add)
     return rows
 
 
@@ -534,7 +578,7 @@ def _check_values(spec: FileSpec, record: list[str], position: dict[str, int], l
         if column in position and not record[position[column]].strip():
             add("F007", line, column, f"{column} is blank")
             return
-    for column, allowed in spec.enums.items():
+    for column, allowed in spec.checked_enums.items():
         if column not in position:
             continue
         value = record[position[column]].strip()
@@ -542,7 +586,7 @@ def _check_values(spec: FileSpec, record: list[str], position: dict[str, int], l
             add("F009", line, column, f"not one of {', '.join(allowed)}", value)
     for column, where in position.items():
         limit = spec.max_length(column)
-        if len(record[where]) > limit:
+        if spec.length_checked(column) and len(record[where]) > limit:
             add("F010", line, column, f"{len(record[where])} characters, at most {limit} allowed")
     unique = [c for c in spec.unique_key if c in position]
     if unique:

@@ -8,18 +8,25 @@ the apply. Neither sends an email or writes a report: those belong to the DAG's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from rostersync import apply, gate, holds, plan, quality, snapshot
 from rostersync.config import DistrictConfig
+from rostersync.errors import RosterSyncError
 from rostersync.format_check import FormatCheckFailed, FormatReport, check_folder
 from rostersync.formats import get_format
 
 ORDER = ("land_files", "format_check", "normalize", "expectations", "detect_holds", "approve", "apply_diff", "notify")
 """The DAG's tasks, in order."""
+
+
+class NothingToSync(RosterSyncError):
+    """The upload says nothing changed (a OneRoster package of its manifest alone)."""
+
+    code = "R002"
 
 
 @dataclass
@@ -41,16 +48,24 @@ def plan_upload(
     results_dir: Path | None = None,
     upload_age_days: float | None = None,
     suites: bool = True,
+    data_date: date | None = None,
+    preview: bool = False,
 ) -> Planned:
     """format_check, normalize, expectations and detect_holds over the upload in `folder` (a zipped
     package is unpacked into `work`). Raises FormatCheckFailed, ExpectationsFailed or the run-level
     refusals of normalize, as the DAG's tasks do. `suites=False` skips the Great Expectations suites
-    (they report; the record checks, which decide what is applied, always run)."""
+    (they report; the record checks, which decide what is applied, always run). `data_date`: the day
+    the data stands for (default today). `preview`: a delta package without an applied snapshot under
+    it is read alone instead of refused (NothingToSync for a manifest-only package either way)."""
     fmt = get_format(config.source.format)
     report = check_folder(fmt, folder, work=work)
     if not report.ok:
         raise FormatCheckFailed(report)
-    counts = snapshot.normalize(conn, fmt, Path(report.folder), run_id, checked_rows=report.rows)
+    if report.no_change:
+        raise NothingToSync(report.summary())
+    counts = snapshot.normalize(
+        conn, fmt, Path(report.folder), run_id, checked_rows=report.rows, data_date=data_date, preview=preview
+    )
     result = quality.run_quality(conn, run_id, results_dir) if suites else quality.record_issues_only(conn, run_id)
     summary = plan.compute_plan(conn, config, run_id, upload_age_days=upload_age_days)
     return Planned(report, counts, result, summary, holds.plan_holds(conn, run_id))

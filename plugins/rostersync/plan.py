@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 
@@ -37,6 +38,8 @@ class PlanSummary:
     removals_suppressed: bool = False
     upload_age_days: float | None = None
     plan_id: str | None = None
+    data_date: date | None = None
+    """The day the data stands for: enrollments and terms were current on it or not."""
 
     @property
     def total(self) -> int:
@@ -104,8 +107,8 @@ def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
     changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
     for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):
         changes[entity] = {"create": create, "update": update, "remove": remove}
-    version, is_initial, suppressed, age, plan_id = rows[0]
-    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age, plan_id)
+    version, is_initial, suppressed, age, plan_id, data_date = rows[0]
+    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age, plan_id, data_date)
 
 
 def school_map(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, list[str]]:

@@ -106,6 +106,12 @@ RECORD_CATALOGUE: dict[str, RecordIssueType] = {
         RecordIssueType("A202", "alert", "class without students", "Enroll students, or leave it out of the upload."),
         RecordIssueType("A203", "alert", "teacher without classes", "Assign the teacher's classes."),
         RecordIssueType(
+            "A206",
+            "alert",
+            "enrollment or class outside its dates on the data date (ended, or not begun): not synced",
+            "Nothing to do if the dates are right; an enrollment or class that is current needs dates around today.",
+        ),
+        RecordIssueType(
             "A204",
             "alert",
             "email that is not one usable address (two addresses, spaces, a line break): not stored",

@@ -6,6 +6,7 @@ The format's own SQL (include/sql/normalize/<format>/) maps its files; this modu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -43,17 +44,22 @@ def normalize(
     folder: Path,
     run_id: str,
     checked_rows: dict[str, int] | None = None,
+    data_date: date | None = None,
+    preview: bool = False,
 ) -> SnapshotCounts:
     """Replace the run's snapshot with the files in `folder` (or its unpacked package), in one transaction.
 
     `checked_rows`: each file's rows as the format check counted them; a file read with another count
-    stops the run (the check and this read must see the same file the same way)."""
+    stops the run (the check and this read must see the same file the same way). `data_date`: the day
+    the data stands for (default today): enrollments and terms are current on it or not. `preview`: a
+    delta package with no applied snapshot under it is read alone (what `check` shows), not refused."""
     folder = source_folder(folder)
     try:
         with store.transaction(conn):
             _load_sources(conn, fmt, folder, checked_rows)
             store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
-            params = {"run_id": run_id, **_delta_params(conn, fmt, folder)}
+            store.execute(conn, "normalize/insert_snap_run", {"run_id": run_id, "data_date": data_date or date.today()})
+            params = {"run_id": run_id, **_delta_params(conn, fmt, folder, preview)}
             for name in fmt.normalize_sql:
                 store.execute(conn, name, params)
             for table in source_tables(fmt):
@@ -96,7 +102,7 @@ class DeltaWithoutBase(RosterSyncError):
     code = "R012"
 
 
-def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) -> dict[str, object]:
+def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path, preview: bool) -> dict[str, object]:
     """$prev_run and one $delta_<file> flag per file: a delta file's unnamed records carry over from the
     last applied run's snapshot."""
     modes = manifest_modes(folder) if fmt.manifest_version else {}
@@ -107,14 +113,29 @@ def _delta_params(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) ->
     }
     last = store.query(conn, "runs/select_last_applied_upload")
     based = bool(last) and bool(store.query(conn, "normalize/select_snapshot_exists", {"run_id": last[0][0]}))
-    if any(flags.values()) and not based:
+    if any(flags.values()) and not based and not preview:
         raise DeltaWithoutBase(
             "this package has delta files, but the district has no applied snapshot to apply them to (no sync "
             "yet, or the last one was rolled back): send a bulk package first (every file.* = bulk in manifest.csv)",
         )
-    return {"prev_run": last[0][0] if last else "", **flags}
+    return {"prev_run": last[0][0] if last and based else "", **flags}
 
 
 def snapshot_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> SnapshotCounts:
     row = store.query(conn, "normalize/select_snapshot_counts", {"run_id": run_id})[0]
     return SnapshotCounts(*row)
+
+
+KNOWN_IDS = {"users": "person", "orgs": "school", "classes": "class", "enrollments": "membership"}
+"""A OneRoster file's stem -> what its sourcedIds name in the roster."""
+
+
+def known_ids(conn: duckdb.DuckDBPyConnection, stem: str) -> set[str]:
+    """The source ids the district's last applied snapshot has for one OneRoster file (enrollments have
+    no id of their own in the snapshot: none is known)."""
+    last = store.query(conn, "runs/select_last_applied_upload")
+    kind = KNOWN_IDS.get(stem)
+    if not last or kind is None:
+        return set()
+    rows = store.query(conn, "normalize/select_known_ids", {"run_id": last[0][0], "kind": kind})
+    return {sid for (sid,) in rows}

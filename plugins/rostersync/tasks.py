@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -199,7 +200,7 @@ def format_check(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
     reports.write_format_report(report, folder)
     if report.ok:
         log.info(report.summary())
-        return {"rows": report.rows, "alerts": len(report.alerts)}
+        return {"rows": report.rows, "alerts": len(report.alerts), "no_change": report.no_change}
     csv_path = reports.write_format_errors(report, folder)
     if smtp is not None:
         _email_admins(
@@ -215,16 +216,34 @@ def format_check(config: DistrictConfig, run_id: str, smtp: notify.SmtpSettings 
     raise FormatCheckFailed(report)
 
 
-def normalize(config: DistrictConfig, run_id: str) -> dict:
+def data_date(config: DistrictConfig, run_id: str, logical_date: datetime | None) -> date:
+    """The day a run's data stands for: its logical date (a scheduled run, a backfill), else the day the
+    upload was written (a manual run of an older upload), else today; in the district's time zone."""
+    zone = ZoneInfo(config.timezone)
+    if logical_date is not None:
+        return logical_date.astimezone(zone).date()
+    uploaded_at = _manifest(config, run_id).get("uploaded_at")
+    if uploaded_at:
+        return datetime.fromtimestamp(uploaded_at, zone).date()
+    return datetime.now(zone).date()
+
+
+def normalize(config: DistrictConfig, run_id: str, logical_date: datetime | None = None) -> dict:
     if _disconnected(config, run_id):
         return {}
     fmt = get_format(config.source.format)
     checked = reports.read_format_report(store.reports_dir(config.district_id, run_id))
+    day = data_date(config, run_id, logical_date)
     with store.connect(config.district_id) as conn:
         counts = snapshot.normalize(
-            conn, fmt, store.landing_dir(config.district_id, run_id), run_id, checked_rows=checked.get("rows")
+            conn,
+            fmt,
+            store.landing_dir(config.district_id, run_id),
+            run_id,
+            checked_rows=checked.get("rows"),
+            data_date=day,
         )
-    log.info("snapshot: %s", counts.as_dict())
+    log.info("snapshot (data date %s): %s", day, counts.as_dict())
     return counts.as_dict()
 
 

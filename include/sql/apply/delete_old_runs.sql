@@ -15,6 +15,7 @@ DELETE FROM snap_classes WHERE run_id <> $run_id;
 DELETE FROM snap_memberships WHERE run_id <> $run_id;
 DELETE FROM snap_guardianships WHERE run_id <> $run_id;
 DELETE FROM snap_rejects WHERE run_id <> $run_id;
+DELETE FROM snap_runs WHERE run_id <> $run_id;
 DELETE FROM record_issues WHERE run_id <> $run_id;
 DELETE FROM plan_school_map WHERE run_id <> $run_id;
 DELETE FROM plan_schools WHERE run_id <> $run_id;

@@ -6,3 +6,4 @@ DELETE FROM snap_classes WHERE run_id = $run_id;
 DELETE FROM snap_memberships WHERE run_id = $run_id;
 DELETE FROM snap_guardianships WHERE run_id = $run_id;
 DELETE FROM snap_rejects WHERE run_id = $run_id;
+DELETE FROM snap_runs WHERE run_id = $run_id;

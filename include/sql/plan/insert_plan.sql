@@ -20,6 +20,15 @@ SELECT $run_id, r.school_id, r.school_id, true, true
 FROM schools r
 WHERE r.school_id NOT IN (SELECT school_id FROM plan_school_map WHERE run_id = $run_id);
 
+-- The day the data stands for: enrollments and classes outside their dates on it are not synced.
+CREATE OR REPLACE TEMP TABLE run_date AS
+SELECT coalesce((SELECT max(data_date) FROM snap_runs WHERE run_id = $run_id), current_date) AS data_date;
+CREATE OR REPLACE TEMP TABLE current_memberships AS
+SELECT * FROM snap_memberships
+WHERE run_id = $run_id
+  AND (begin_date IS NULL OR begin_date <= (SELECT data_date FROM run_date))
+  AND (end_date IS NULL OR end_date >= (SELECT data_date FROM run_date));
+
 -- Schools this run syncs, and roster schools it must never touch (deselected or unmapped).
 CREATE OR REPLACE TEMP TABLE synced_schools AS
 SELECT school_sid, school_id FROM plan_school_map WHERE run_id = $run_id AND selected AND mapped;
@@ -122,13 +131,13 @@ CREATE OR REPLACE TEMP TABLE wanted_classes AS
 SELECT c.class_sid, m.school_id, c.name, c.term, c.period, c.subject, c.grade,
        c.class_sid IN (SELECT class_sid FROM error_classes) AS has_error
 FROM snap_classes c JOIN synced_schools m USING (school_sid)
-WHERE c.run_id = $run_id;
+WHERE c.run_id = $run_id AND (c.end_date IS NULL OR c.end_date >= (SELECT data_date FROM run_date));
 
 -- The owner is a teacher enrolled as one (an enrollment with an error never makes an owner).
 CREATE OR REPLACE TEMP TABLE class_owner AS
 SELECT class_sid, first(person_sid ORDER BY is_primary DESC, person_sid) AS owner_sid
-FROM snap_memberships m
-WHERE run_id = $run_id AND role = 'teacher'
+FROM current_memberships m
+WHERE role = 'teacher'
   AND NOT EXISTS (SELECT 1 FROM error_pairs e WHERE e.class_sid = m.class_sid AND e.person_sid = m.person_sid)
 GROUP BY ALL;
 
@@ -164,7 +173,7 @@ WHERE NOT $suppress_removals AND r.status <> 'archived'
 CREATE OR REPLACE TEMP TABLE wanted_memberships AS
 WITH direct AS (
     SELECT class_sid, person_sid, min(CASE role WHEN 'teacher' THEN 1 ELSE 2 END) AS rank
-    FROM snap_memberships WHERE run_id = $run_id
+    FROM current_memberships
     GROUP BY class_sid, person_sid
 ), parents AS (
     SELECT d.class_sid, g.guardian_sid AS person_sid, bool_and(g.has_error) AS has_error
@@ -213,15 +222,16 @@ WHERE NOT $suppress_removals AND r.status = 'active'
 
 -- A district stays on its first sync until a sync that created accounts was approved at the gate and
 -- applied: an empty upload, or one whose holds were rejected, never ends it.
-INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days, plan_id)
+INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days, plan_id,
+                       data_date)
 SELECT $run_id, $roster_version,
        NOT EXISTS (SELECT 1 FROM sync_runs
                    WHERE status = 'applied' AND gate_answer = 'Approve'
                      AND coalesce(try_cast(counts->'accounts'->>'create' AS BIGINT), 0) > 0),
-       now()::TIMESTAMP, $suppress_removals, $upload_age_days, $plan_id;
+       now()::TIMESTAMP, $suppress_removals, $upload_age_days, $plan_id, (SELECT data_date FROM run_date);
 
 DROP TABLE synced_schools; DROP TABLE frozen_schools; DROP TABLE person_school; DROP TABLE error_people;
-DROP TABLE error_classes; DROP TABLE error_guardianships; DROP TABLE guardianships; DROP TABLE error_pairs;
+DROP TABLE run_date; DROP TABLE current_memberships; DROP TABLE error_classes; DROP TABLE error_guardianships; DROP TABLE guardianships; DROP TABLE error_pairs;
 DROP TABLE error_parent_pairs;
 DROP TABLE wanted_people; DROP TABLE wanted_classes; DROP TABLE class_owner;
 DROP TABLE wanted_memberships; DROP TABLE roster_memberships;

@@ -1,1 +1,2 @@
-SELECT roster_version, is_initial, removals_suppressed, upload_age_days, plan_id FROM plan_runs WHERE run_id = $run_id;
+SELECT roster_version, is_initial, removals_suppressed, upload_age_days, plan_id, data_date
+FROM plan_runs WHERE run_id = $run_id;

@@ -99,6 +99,24 @@ FROM snap_people p LEFT JOIN person_school s USING (person_sid)
 WHERE p.run_id = $run_id AND p.role = 'teacher'
   AND NOT EXISTS (SELECT 1 FROM snap_memberships m WHERE m.run_id = $run_id AND m.person_sid = p.person_sid);
 
+-- Enrollments and classes outside their dates on the run's data date (an enrollment that ended last
+-- June, one that starts next term, a class whose terms are over): reported, and not synced.
+CREATE OR REPLACE TEMP TABLE run_date AS
+SELECT coalesce((SELECT max(data_date) FROM snap_runs WHERE run_id = $run_id), current_date) AS data_date;
+
+INSERT INTO record_issues (run_id, code, severity, entity, key, school_sid, other_key)
+SELECT $run_id, 'A206', 'alert', 'membership', m.class_sid, c.school_sid, m.person_sid
+FROM snap_memberships m LEFT JOIN snap_classes c ON c.run_id = m.run_id AND c.class_sid = m.class_sid
+WHERE m.run_id = $run_id
+  AND (m.begin_date > (SELECT data_date FROM run_date) OR m.end_date < (SELECT data_date FROM run_date));
+
+INSERT INTO record_issues (run_id, code, severity, entity, key, school_sid)
+SELECT $run_id, 'A206', 'alert', 'class', c.class_sid, c.school_sid
+FROM snap_classes c
+WHERE c.run_id = $run_id AND c.end_date < (SELECT data_date FROM run_date);
+
+DROP TABLE run_date;
+
 -- An email or a phone that is not one usable address or number (two addresses, a line break, a
 -- header, letters in a phone): the account is made without it (for teachers the email is E101).
 INSERT INTO record_issues (run_id, code, severity, entity, key, school_sid)

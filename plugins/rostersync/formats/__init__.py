@@ -45,6 +45,14 @@ class FileSpec:
     def max_length(self, column: str) -> int:
         return self.max_lengths.get(column, MAX_LENGTH)
 
+    @property
+    def checked_enums(self) -> dict[str, tuple[str, ...]]:
+        """The allowed-value rules of the columns the sync reads (an ignored column's value is its own)."""
+        return {c: allowed for c, allowed in self.enums.items() if c not in self.ignored}
+
+    def length_checked(self, column: str) -> bool:
+        return column not in self.ignored
+
 
 @dataclass(frozen=True)
 class Format:

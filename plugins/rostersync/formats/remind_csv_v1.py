@@ -11,12 +11,19 @@ FORMAT = Format(
     title="Remind CSV 1.0",
     normalize_sql=("normalize/remind_csv_v1/insert_snapshot",),
     files=(
-        FileSpec("schools.csv", ("school_id", "school_name"), id_columns=("school_id",), unique_key=("school_id",)),
+        FileSpec(
+            "schools.csv",
+            ("school_id", "school_name"),
+            id_columns=("school_id",),
+            unique_key=("school_id",),
+            needed=("school_id",),
+        ),
         FileSpec(
             "teachers.csv",
             ("teacher_id", "school_id", "first_name", "last_name", "email", "phone"),
             id_columns=("teacher_id", "school_id"),
             unique_key=("teacher_id",),
+            needed=("teacher_id", "school_id", "first_name", "last_name"),
         ),
         FileSpec(
             "students.csv",
@@ -37,12 +44,14 @@ FORMAT = Format(
             ),
             id_columns=("student_id", "school_id"),
             unique_key=("student_id", "guardian_email", "guardian_phone", "guardian_first_name", "guardian_last_name"),
+            needed=("student_id", "school_id", "first_name", "last_name"),
         ),
         FileSpec(
             "classes.csv",
             ("class_id", "school_id", "class_name", "teacher_id"),
             id_columns=("class_id", "school_id"),
             unique_key=("class_id",),
+            needed=("class_id", "school_id"),
         ),
         FileSpec(
             "enrollments.csv",

@@ -108,12 +108,12 @@ FROM cl_users u,
 WHERE u.role IN ('teacher', 'student')
   AND school.id IN (SELECT school_sid FROM snap_schools WHERE run_id = $run_id);
 
-INSERT INTO snap_classes
+INSERT INTO snap_classes (run_id, class_sid, school_sid, name, term, period, subject, grade)
 SELECT $run_id, rec->>'id', rec->>'school', nullif(trim(rec->>'name'), ''), nullif(rec->>'term_id', ''),
        nullif(trim(rec->>'period'), ''), nullif(trim(rec->>'subject'), ''), nullif(trim(rec->>'grade'), '')
 FROM src_sections;
 
-INSERT INTO snap_memberships
+INSERT INTO snap_memberships (run_id, class_sid, person_sid, role, is_primary)
 SELECT $run_id, class_sid, person_sid, 'teacher', bool_or(is_primary)
 FROM (
     SELECT rec->>'id' AS class_sid, teacher.id AS person_sid, teacher.id = (rec->>'teacher') AS is_primary
@@ -123,7 +123,7 @@ FROM (
 )
 GROUP BY ALL;
 
-INSERT INTO snap_memberships
+INSERT INTO snap_memberships (run_id, class_sid, person_sid, role, is_primary)
 SELECT DISTINCT $run_id, rec->>'id', student.id, 'student', false
 FROM src_sections, unnest(from_json(coalesce(rec->'students', '[]'), '["VARCHAR"]')) AS student(id);
 

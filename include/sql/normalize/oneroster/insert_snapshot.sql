@@ -4,7 +4,7 @@
 -- enrollment repeated per term is one membership; agentSourcedIds link students and guardians.
 CREATE OR REPLACE TEMP TABLE or_schools AS
 SELECT trim(sourcedId) AS school_sid, nullif(trim(name), '') AS name FROM src_orgs
-WHERE lower(trim(type)) = 'school' AND coalesce(lower(trim(status)), '') <> 'tobedeleted';
+WHERE lower(trim(type)) = 'school' AND coalesce(lower(trim(status)), '') NOT IN ('tobedeleted', 'inactive');
 
 INSERT INTO snap_schools SELECT $run_id, school_sid, name FROM or_schools;
 
@@ -35,26 +35,43 @@ SELECT DISTINCT $run_id, trim(org.id), u.person_sid
 FROM or_users u, unnest(string_split(coalesce(u.org_ids, ''), ',')) AS org(id)
 WHERE u.role IS NOT NULL AND trim(org.id) IN (SELECT school_sid FROM snap_schools WHERE run_id = $run_id);
 
-INSERT INTO snap_classes
-SELECT $run_id, trim(sourcedId), trim(schoolSourcedId), nullif(trim(title), ''),
-       nullif(trim(termSourcedIds), ''), nullif(trim(periods), ''), nullif(trim(subjects), ''),
-       nullif(trim(split_part(grades, ',', 1)), '')
-FROM src_classes
-WHERE coalesce(lower(trim(status)), '') <> 'tobedeleted';
+-- Dates as OneRoster writes them (YYYY-MM-DD, or a date-time whose first ten characters are the date);
+-- one that cannot be read is no date (open-ended).
+CREATE OR REPLACE TEMP MACRO or_date(x) AS try_cast(left(nullif(trim(x), ''), 10) AS DATE);
 
-INSERT INTO snap_classes
-SELECT $run_id, class_sid, school_sid, name, term, period, subject, grade FROM snap_classes
+-- A class ends with the last of its terms (academicSessions endDate); with a term unknown or undated,
+-- or no academicSessions.csv, it has no end. The plan archives a class past its end on the data date.
+INSERT INTO snap_classes (run_id, class_sid, school_sid, name, term, period, subject, grade, end_date)
+SELECT $run_id, trim(c.sourcedId), trim(c.schoolSourcedId), nullif(trim(c.title), ''),
+       nullif(trim(c.termSourcedIds), ''), nullif(trim(c.periods), ''), nullif(trim(c.subjects), ''),
+       nullif(trim(split_part(c.grades, ',', 1)), ''),
+       (SELECT CASE WHEN count(*) = 0 OR bool_or(or_date(a.endDate) IS NULL) THEN NULL
+                    ELSE max(or_date(a.endDate)) END
+        FROM unnest(string_split(nullif(trim(c.termSourcedIds), ''), ',')) AS t(id)
+        LEFT JOIN src_academicSessions a
+               ON trim(a.sourcedId) = trim(t.id)
+              AND coalesce(lower(trim(a.status)), '') NOT IN ('tobedeleted', 'inactive'))
+FROM src_classes c
+WHERE coalesce(lower(trim(c.status)), '') NOT IN ('tobedeleted', 'inactive');
+
+INSERT INTO snap_classes (run_id, class_sid, school_sid, name, term, period, subject, grade, end_date)
+SELECT $run_id, class_sid, school_sid, name, term, period, subject, grade, end_date FROM snap_classes
 WHERE $delta_classes AND run_id = $prev_run AND class_sid NOT IN (SELECT trim(sourcedId) FROM src_classes);
 
-INSERT INTO snap_memberships
+-- One membership per class and person (an enrollment repeated once per term), from the first of its
+-- rows' begin dates to the last of their end dates (a row without one leaves that side open). The plan
+-- counts it only while the data date is inside.
+INSERT INTO snap_memberships (run_id, class_sid, person_sid, role, is_primary, begin_date, end_date)
 SELECT $run_id, trim(classSourcedId), trim(userSourcedId), lower(trim(role)),
-       bool_or(coalesce(lower(trim("primary")), '') = 'true')
+       bool_or(coalesce(lower(trim("primary")), '') = 'true'),
+       CASE WHEN bool_or(or_date(beginDate) IS NULL) THEN NULL ELSE min(or_date(beginDate)) END,
+       CASE WHEN bool_or(or_date(endDate) IS NULL) THEN NULL ELSE max(or_date(endDate)) END
 FROM src_enrollments
-WHERE lower(trim(role)) IN ('student', 'teacher') AND coalesce(lower(trim(status)), '') <> 'tobedeleted'
-GROUP BY ALL;
+WHERE lower(trim(role)) IN ('student', 'teacher') AND coalesce(lower(trim(status)), '') NOT IN ('tobedeleted', 'inactive')
+GROUP BY 1, 2, 3, 4;
 
-INSERT INTO snap_memberships
-SELECT $run_id, m.class_sid, m.person_sid, m.role, m.is_primary FROM snap_memberships m
+INSERT INTO snap_memberships (run_id, class_sid, person_sid, role, is_primary, begin_date, end_date)
+SELECT $run_id, m.class_sid, m.person_sid, m.role, m.is_primary, m.begin_date, m.end_date FROM snap_memberships m
 WHERE $delta_enrollments AND m.run_id = $prev_run
   AND NOT EXISTS (SELECT 1 FROM src_enrollments e
                   WHERE trim(e.classSourcedId) = m.class_sid AND trim(e.userSourcedId) = m.person_sid)
@@ -86,3 +103,4 @@ GROUP BY student_sid, guardian_sid;
 
 DROP TABLE or_schools; DROP TABLE or_users; DROP TABLE or_named_users; DROP TABLE or_people_delta;
 DROP TABLE IF EXISTS or_roles;
+DROP MACRO or_date;

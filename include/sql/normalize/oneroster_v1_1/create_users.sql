@@ -11,7 +11,7 @@ SELECT trim(sourcedId) AS person_sid,
        nullif(trim(split_part(grades, ',', 1)), '') AS grade, nullif(trim(identifier), '') AS student_number,
        orgSourcedIds AS org_ids, agentSourcedIds AS agent_ids
 FROM src_users
-WHERE coalesce(lower(trim(enabledUser)), 'true') <> 'false' AND coalesce(lower(trim(status)), '') <> 'tobedeleted';
+WHERE coalesce(lower(trim(enabledUser)), 'true') <> 'false' AND coalesce(lower(trim(status)), '') NOT IN ('tobedeleted', 'inactive');
 
 CREATE OR REPLACE TEMP TABLE or_named_users AS SELECT trim(sourcedId) FROM src_users;
 

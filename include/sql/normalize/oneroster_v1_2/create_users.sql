@@ -15,7 +15,7 @@ SELECT trim(userSourcedId) AS person_sid, lower(trim(role)) AS source_role,
             WHEN 'guardian' THEN 3 WHEN 'relative' THEN 3 WHEN 'districtadministrator' THEN 4
             WHEN 'siteadministrator' THEN 4 WHEN 'principal' THEN 4 ELSE 9 END AS precedence
 FROM src_roles
-WHERE coalesce(lower(trim(status)), '') <> 'tobedeleted';
+WHERE coalesce(lower(trim(status)), '') NOT IN ('tobedeleted', 'inactive');
 
 CREATE OR REPLACE TEMP TABLE or_role_choice AS
 SELECT person_sid,
@@ -42,7 +42,7 @@ SELECT trim(u.sourcedId) AS person_sid,
        u.agentSourcedIds AS agent_ids
 FROM src_users u
 LEFT JOIN or_role_choice r ON r.person_sid = trim(u.sourcedId)
-WHERE coalesce(lower(trim(u.enabledUser)), 'true') <> 'false' AND coalesce(lower(trim(u.status)), '') <> 'tobedeleted'
+WHERE coalesce(lower(trim(u.enabledUser)), 'true') <> 'false' AND coalesce(lower(trim(u.status)), '') NOT IN ('tobedeleted', 'inactive')
   AND NOT coalesce(r.conflict, false);
 
 CREATE OR REPLACE TEMP TABLE or_named_users AS SELECT trim(sourcedId) FROM src_users UNION SELECT trim(userSourcedId) FROM src_roles;

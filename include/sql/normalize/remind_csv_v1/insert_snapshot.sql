@@ -47,15 +47,15 @@ GROUP BY guardian_sid;
 INSERT INTO snap_guardianships
 SELECT DISTINCT $run_id, student_sid, guardian_sid, relationship, 'guardian' FROM v1_guardians;
 
-INSERT INTO snap_classes
+INSERT INTO snap_classes (run_id, class_sid, school_sid, name, term, period, subject, grade)
 SELECT $run_id, trim(class_id), trim(school_id), nullif(trim(class_name), ''), NULL, NULL, NULL, NULL
 FROM src_classes;
 
-INSERT INTO snap_memberships
+INSERT INTO snap_memberships (run_id, class_sid, person_sid, role, is_primary)
 SELECT $run_id, trim(class_id), trim(teacher_id), 'teacher', true
 FROM src_classes WHERE nullif(trim(teacher_id), '') IS NOT NULL;
 
-INSERT INTO snap_memberships
+INSERT INTO snap_memberships (run_id, class_sid, person_sid, role, is_primary)
 SELECT DISTINCT $run_id, trim(class_id), trim(student_id), 'student', false FROM src_enrollments;
 
 DROP TABLE v1_guardians;

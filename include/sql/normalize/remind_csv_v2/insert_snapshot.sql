@@ -13,12 +13,12 @@ FROM src_users;
 INSERT INTO snap_school_people
 SELECT DISTINCT $run_id, trim(school_id), trim(user_id) FROM src_school_enrollments;
 
-INSERT INTO snap_classes
+INSERT INTO snap_classes (run_id, class_sid, school_sid, name, term, period, subject, grade)
 SELECT $run_id, trim(class_id), trim(school_id), nullif(trim(class_name), ''), nullif(trim(term), ''),
        nullif(trim(period), ''), NULL, NULL
 FROM src_classes;
 
-INSERT INTO snap_memberships
+INSERT INTO snap_memberships (run_id, class_sid, person_sid, role, is_primary)
 SELECT $run_id, trim(class_id), trim(user_id), lower(trim(role)), coalesce(lower(trim("primary")) = 'true', false)
 FROM src_class_enrollments;
 

@@ -1,0 +1,1 @@
+INSERT INTO snap_runs VALUES ($run_id, $data_date);
