@@ -63,12 +63,13 @@ def test_remind_v1_guardians_shared_by_siblings_are_one_person(district, tmp_pat
         )
 
 
-def test_grand_bend_as_published_passes_with_its_trailing_commas_as_an_alert():
-    """Its two teacher rows end with a comma (an empty 19th field): nothing is lost, so it is read."""
+def test_grand_bend_as_published_fails_on_users_lines_10_and_11():
+    """Its two teacher rows end with a comma: an empty 19th field, which a comma inside a value would also
+    make (every later value a column on); refused, with both causes named."""
     report = check_folder(get_format("oneroster_v1_1"), FIXTURES / "oneroster-1.1-grand-bend")
-    assert report.ok, report.summary()
-    assert [(a.code, a.file) for a in report.alerts] == [("A304", "users.csv")]
-    assert "2 line(s)" in report.alerts[0].message
+    assert [(e.code, e.file, e.line) for e in report.errors] == [("F005", "users.csv", 10), ("F005", "users.csv", 11)]
+    assert "19 fields, the header has 18" in report.errors[0].message
+    assert "a trailing comma, or an unquoted comma" in report.errors[0].message
 
 
 def repaired_grand_bend(tmp_path):

@@ -103,11 +103,6 @@ FORMAT_ALERTS: dict[str, CatalogueEntry] = {
             "legacy status inactive (OneRoster 1.0): read as tobedeleted, so the record is left out",
             "Export OneRoster 1.1 or 1.2 statuses: active or tobedeleted (blank in a bulk file).",
         ),
-        CatalogueEntry(
-            "A304",
-            "empty field past the header's last column (a trailing comma): ignored",
-            "Remove the trailing comma from the export's lines.",
-        ),
     )
 }
 """Format findings that do not stop the run: reported to the admins, listed by `check`."""
@@ -495,7 +490,7 @@ def _clean_rows(
     query = store.sql_with(
         "format_check/select_file_problems",
         table="candidate",
-        field_count=store.Fragment(f"(__extra IS NOT NULL AND __extra <> '') OR {last} IS NULL"),
+        field_count=store.Fragment(f"__extra IS NOT NULL OR {last} IS NULL"),
         blank_id=store.Fragment(
             " OR ".join(f"coalesce(trim({col(c)}), '') = ''" for c in spec.id_columns if c in match.positions)
             or "false"
@@ -516,13 +511,11 @@ def _clean_rows(
     conn.execute(store.sql_with("csv/drop_table", table="candidate"))
     if any(found[k] for k in ("wrong_field_counts", "blank_ids", "bad_enums", "too_long", "duplicates")):
         return None
-    _alert_counts(spec, found["trailing_empty"], found["inactive_status"], add)
+    _alert_counts(found["inactive_status"], add)
     return found["rows"]
 
 
-def _alert_counts(spec: FileSpec, trailing_empty: int, inactive: int, add) -> None:
-    if trailing_empty:
-        add("A304", None, None, f"{trailing_empty} line(s) end with an empty field past the last column: ignored")
+def _alert_counts(inactive: int, add) -> None:
     if inactive:
         add("A303", None, "status", f"{inactive} row(s) say inactive (OneRoster 1.0): read as tobedeleted")
 
@@ -547,7 +540,7 @@ def _check_lines(spec: FileSpec, path: Path, add, report: FormatReport, match: c
         return None
     width = len(match.header)
     seen: dict[tuple[str, ...], int] = {}
-    rows = trailing_empty = inactive = 0
+    rows = inactive = 0
     status = match.positions.get("status")
     line = 1
     try:
@@ -557,11 +550,15 @@ def _check_lines(spec: FileSpec, path: Path, add, report: FormatReport, match: c
             if not record or record == [""]:
                 continue
             rows += 1
-            if len(record) > width and not any(record[width:]):
-                trailing_empty += 1  # a trailing comma: the extra field is empty, nothing is lost
-                record = record[:width]
             if len(record) != width:
-                add("F005", start, None, f"{len(record)} fields, the header has {width}")
+                # An empty field too many is a trailing comma, or a comma inside a value that pushed every
+                # later value one column on: the two look alike, so neither is read.
+                why = (
+                    " (an empty one past the end: a trailing comma, or an unquoted comma)"
+                    if not any(record[width:]) and len(record) > width
+                    else ""
+                )
+                add("F005", start, None, f"{len(record)} fields, the header has {width}{why}")
                 continue
             if status is not None and record[status].strip().lower() == "inactive":
                 inactive += 1
@@ -569,7 +566,7 @@ def _check_lines(spec: FileSpec, path: Path, add, report: FormatReport, match: c
     except csv.Error:
         add("F006", line + 1, None, "the file cannot be read past here: a double quote is not closed")
         return None
-    _alert_counts(spec, trailing_empty, inactive, add)
+    _alert_counts(inactive, add)
     return rows
 
 

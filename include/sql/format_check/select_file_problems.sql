@@ -1,13 +1,11 @@
 -- Counts of the row-level problems of one file read into {table} (its columns by position); the
 -- expressions come from the format's file spec (identifiers from the code, values as parameters).
--- The last two columns count what is only an alert: an empty field past the header's last column (a
--- trailing comma), and OneRoster 1.0's status `inactive`.
+-- The last column counts what is only an alert: OneRoster 1.0's status `inactive`.
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE {field_count}) AS wrong_field_counts,
        count(*) FILTER (WHERE {blank_id}) AS blank_ids,
        count(*) FILTER (WHERE {bad_enum}) AS bad_enums,
        count(*) FILTER (WHERE {too_long}) AS too_long,
        {duplicates} AS duplicates,
-       count(*) FILTER (WHERE __extra = '') AS trailing_empty,
        count(*) FILTER (WHERE {inactive}) AS inactive_status
 FROM {table};
