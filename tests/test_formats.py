@@ -233,3 +233,13 @@ def test_a_delta_without_an_applied_bulk_sync_is_refused(tmp_path):
     assert check_folder(get_format("oneroster_v1_1"), folder).ok
     with store.scratch() as conn, pytest.raises(snapshot.DeltaWithoutBase, match="send a bulk package first"):
         snapshot.normalize(conn, get_format("oneroster_v1_1"), folder, "r1")
+
+
+@pytest.mark.parametrize("name", ["remind_csv_v1", "remind_csv_v2", "oneroster_v1_1", "oneroster_v1_2"])
+def test_the_readme_lists_each_files_needed_used_and_ignored_columns(name):
+    """The README's Formats tables say what the format's data says (regenerate them when it changes)."""
+    readme = (store.REPO_ROOT / "README.md").read_text()
+    for spec in get_format(name).files:
+        cells = [", ".join(cols) or "-" for cols in (spec.needed_columns, spec.used_columns, spec.ignored)]
+        row = f"| `{spec.name}`" + ("" if spec.required else " (optional)") + " | " + " | ".join(cells) + " |"
+        assert row in readme, row

@@ -55,7 +55,8 @@ def render_gate(
     kind = "first sync" if summary.is_initial else f"{len(held)} school(s) on hold"
     subject = f"{md.plain(config.name)}: approve roster changes ({kind})"
     lines = [
-        f"**District** {md.text(config.name)} ({md.code(config.district_id)}), run {md.code(run_id)}",
+        f"**District** {md.text(config.name)} ({md.code(config.district_id)}), run {md.code(run_id)}"
+        + (f", data as of {summary.data_date}" if summary.data_date else ""),
         "",
         "Approve applies exactly the changes below, computed on roster version "
         f"`{summary.roster_version[:24]}`; if the roster changes before the apply, the apply refuses. "

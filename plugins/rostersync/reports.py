@@ -203,8 +203,9 @@ def write_summaries(
     holds, changes per entity, errors and alerts with links to their CSVs. `page` is what every page
     shows of the run (district, district_id, status, counts, counts_title, approved_by)."""
     from rostersync.holds import plan_holds
-    from rostersync.plan import school_changes
+    from rostersync.plan import plan_summary, school_changes
 
+    page = {"data_date": plan_summary(conn, run_id).data_date, **page}
     holds: dict[str, list] = {}
     for hold in plan_holds(conn, run_id):
         holds.setdefault(hold.school, []).append(hold)

@@ -55,7 +55,7 @@ SESSIONS = FileSpec(
     enums={"status": STATUS},
     max_lengths=LISTS,
     needed=("sourcedId",),
-    ignored=("dateLastModified", "title", "type", "parentSourcedId", "schoolYear"),
+    ignored=("dateLastModified", "title", "type", "startDate", "parentSourcedId", "schoolYear"),
 )
 """Used for terms: a class whose every term ended before the data date is archived."""
 COURSES = FileSpec(
