@@ -78,9 +78,10 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
     if case == "nightly":
         shutil.copytree(folder / "rostersync" / "initial-roster", root / "bench", dirs_exist_ok=True)
     os.environ["ROSTERSYNC_DATA"] = str(root)
-    from rostersync import gate, landing, notify, store, tasks
+    from rostersync import gate, landing, notify, steps, store
     from rostersync.config import load_district
     from rostersync.dev.servers import SmtpSink
+    from rostersync.run import Run
 
     config = load_district(write_district(root / "config", settle_seconds=0))
     upload = folder / ("day0" if case == "initial" else "day1")
@@ -95,20 +96,20 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
 
     with SmtpSink() as sink:
         smtp = notify.SmtpSettings(host="127.0.0.1", port=sink.port, from_email="bench@example.org")
-        landed = stage("land", lambda: tasks.land(config, run_id, landing.LocalFolder(upload)))
+        landed = stage("land", lambda: steps.land_files.land_files(Run(config, run_id), landing.LocalFolder(upload)))
         assert not landed.waiting_on, landed
-        stage("format_check", lambda: tasks.format_check(config, run_id, smtp))
-        stage("normalize", lambda: tasks.normalize(config, run_id))
-        stage("expectations", lambda: tasks.expectations(config, run_id))
-        held = stage("detect_holds", lambda: tasks.detect_holds(config, run_id))
+        stage("format_check", lambda: steps.format_check.format_check(Run(config, run_id, smtp=smtp)))
+        stage("normalize", lambda: steps.normalize.normalize(Run(config, run_id)))
+        stage("expectations", lambda: steps.expectations.expectations(Run(config, run_id)))
+        held = stage("detect_holds", lambda: steps.detect_holds.detect_holds(Run(config, run_id)))
 
-        def approve_and_apply() -> dict:
-            if tasks.open_gate(config, run_id)[0]:  # the approver's answer, as the gate would store it
-                tasks.record_gate_answer(config, run_id, gate.APPROVE, "bench", datetime.now(UTC))
-            return tasks.apply_diff(config, run_id, None)
+        def approve_and_apply():
+            if steps.approve.open_gate(Run(config, run_id)).needed:  # the approver's answer, as stored by the gate
+                steps.approve.record_answer(Run(config, run_id), gate.APPROVE, "bench", datetime.now(UTC))
+            return steps.apply_diff.apply_diff(Run(config, run_id))
 
         applied = stage("apply_diff", approve_and_apply)
-        stage("notify", lambda: tasks.notify_admins(config, run_id, smtp))
+        stage("notify", lambda: steps.notify.notify_admins(Run(config, run_id, smtp=smtp)))
     roster = store.roster_path("bench", root)
     if case == "initial":
         shutil.copytree(root / "bench", folder / "rostersync" / "initial-roster", dirs_exist_ok=True)
@@ -122,8 +123,8 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
         "rows_per_second": round(_input_rows(upload) / total),
         "peak_rss_mib": _peak_mib(),
         "roster_mib": round(roster.stat().st_size / 2**20, 1),
-        "changes": applied["counts"],
-        "holds": len(held["holds"]),
+        "changes": applied.counts,
+        "holds": len(held.holds),
     }
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
-from rostersync import store, tasks
+from rostersync import steps, store
 from rostersync.config import ConfigError, DistrictConfig, SftpSource, broken_dag_id, load_each
 from rostersync.notify import smtp_settings
 from rostersync.operators import LandFilesSensor, RosterApprovalOperator, build_config_error_dag, land_clever
+from rostersync.run import Run
 
 DOC = """
 ### Roster sync for {name} (`{district_id}`)
@@ -71,8 +73,10 @@ def build_dag(config: DistrictConfig) -> DAG:
         },
     ) as dag:
 
-        def run_id() -> str:
-            return get_current_context()["run_id"]
+        def this_run(email: bool = False) -> Run:
+            context = get_current_context()
+            smtp = smtp_settings(config.smtp_conn_id) if email else None
+            return Run(config, context["run_id"], context.get("logical_date"), smtp)
 
         land: Any
         if isinstance(config.source, SftpSource):
@@ -83,28 +87,29 @@ def build_dag(config: DistrictConfig) -> DAG:
 
             @task(task_id="land_files", doc_md="Pull the district from Clever; see the DAG docs.")
             def land_from_clever() -> dict:
-                return land_clever(config, run_id())
+                return land_clever(config, this_run().run_id)
 
             land = land_from_clever()
 
         @task(retries=0, doc_md="Check the landed files against the format; emails the admins on errors.")
         def format_check() -> dict:
-            checked = tasks.format_check(config, run_id(), smtp_settings(config.smtp_conn_id))
-            if checked.get("no_change"):
+            checked = steps.format_check.format_check(this_run(email=True))
+            if checked.no_change:
                 raise AirflowSkipException("no new data: the package is its manifest alone, every file absent")
-            return checked
+            return asdict(checked)
 
         @task
         def normalize() -> dict:
-            return tasks.normalize(config, run_id(), get_current_context().get("logical_date"))
+            counts = steps.normalize.normalize(this_run())
+            return counts.as_dict() if counts else {}
 
         @task(retries=0)
         def expectations() -> dict:
-            return tasks.expectations(config, run_id())
+            return asdict(steps.expectations.expectations(this_run()))
 
         @task(doc_md="Compute the plan and the holds per school.")
         def detect_holds() -> dict:
-            return tasks.detect_holds(config, run_id(), smtp_settings(config.smtp_conn_id))
+            return asdict(steps.detect_holds.detect_holds(this_run(email=True)))
 
         approve = RosterApprovalOperator(
             task_id="approve",
@@ -115,17 +120,16 @@ def build_dag(config: DistrictConfig) -> DAG:
 
         @task(doc_md="Apply the approved plan in one transaction; a retry never applies twice.")
         def apply_diff() -> dict:
-            context = get_current_context()
-            data_date = context.get("logical_date") or context["dag_run"].run_after
-            return tasks.apply_diff(config, run_id(), data_date, bool(context["params"]["force_backfill"]))
+            force = bool(get_current_context()["params"]["force_backfill"])
+            return asdict(steps.apply_diff.apply_diff(this_run(), force))
 
         # NONE_FAILED: it also runs after a skipped apply, and skips itself when there was no new data.
         @task(trigger_rule=TriggerRule.NONE_FAILED, doc_md="Email the admins what was applied or rejected.")
         def notify() -> dict:
-            sent = tasks.notify_admins(config, run_id(), smtp_settings(config.smtp_conn_id))
+            sent = steps.notify.notify_admins(this_run(email=True))
             if sent is None:
                 raise AirflowSkipException("no new data: nothing was applied, so no email")
-            return sent
+            return asdict(sent)
 
         land >> format_check() >> normalize() >> expectations() >> detect_holds() >> approve
         approve >> apply_diff() >> notify()

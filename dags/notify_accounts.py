@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from airflow.sdk import DAG, Param, get_current_context, task
-from rostersync import store, tasks
+from rostersync import store
 from rostersync.config import load_valid_districts
 from rostersync.notify import smtp_settings
+from rostersync.run import Run
+from rostersync.steps.notify_accounts import notify_accounts
 from rostersync.welcome import ROLES
 
 DISTRICTS = {config.district_id: config for config in load_valid_districts(store.config_dir())}
@@ -51,8 +53,7 @@ task after the emails already sent were recorded, so clearing the task resumes w
         context = get_current_context()
         params = context["params"]
         config = DISTRICTS[params["district"]]
-        return tasks.notify_accounts(
-            config, params["school"], list(params["roles"]), context["run_id"], smtp_settings(config.smtp_conn_id)
-        )
+        run = Run(config, context["run_id"], smtp=smtp_settings(config.smtp_conn_id))
+        return notify_accounts(run, params["school"], list(params["roles"])).as_dict()
 
     send_welcomes()

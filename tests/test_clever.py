@@ -5,10 +5,11 @@ from datetime import datetime
 import pytest
 from conftest import district_yaml
 from roster_helpers import sync_owned_state
-from rostersync import clever, gate, plan, snapshot, store, synth, tasks
+from rostersync import clever, gate, plan, snapshot, steps, store, synth
 from rostersync.config import load_district
 from rostersync.dev.clever_server import CleverServer
 from rostersync.formats import get_format
+from rostersync.run import Run
 from test_formats import FIXTURES
 
 SAMPLE = FIXTURES / "clever-demo-district"
@@ -64,29 +65,29 @@ def clever_district(tmp_path, monkeypatch):
 
 
 def run_until_gate(config, run_id, url, token):
-    landed = tasks.land_clever(config, run_id, url, token)
-    tasks.format_check(config, run_id, None)
-    tasks.normalize(config, run_id)
-    tasks.expectations(config, run_id)
-    return landed, tasks.detect_holds(config, run_id)
+    landed = steps.land_files.land_clever(Run(config, run_id), url, token)
+    steps.format_check.format_check(Run(config, run_id, smtp=None))
+    steps.normalize.normalize(Run(config, run_id))
+    steps.expectations.expectations(Run(config, run_id))
+    return landed, steps.detect_holds.detect_holds(Run(config, run_id))
 
 
 def test_a_revoked_token_holds_every_school_as_disconnected_and_applies_nothing(server, tmp_path, monkeypatch):
     config = clever_district(tmp_path, monkeypatch)
     run_until_gate(config, "r1", server.url, "district-token")
-    assert tasks.open_gate(config, "r1")[0]
-    tasks.record_gate_answer(config, "r1", gate.APPROVE, "tester", datetime(2026, 11, 23, 8, 0))
-    tasks.apply_diff(config, "r1", None)
+    assert steps.approve.open_gate(Run(config, "r1")).needed
+    steps.approve.record_answer(Run(config, "r1"), gate.APPROVE, "tester", datetime(2026, 11, 23, 8, 0))
+    steps.apply_diff.apply_diff(Run(config, "r1"))
     with store.connect("cleverville") as conn:
         before = sync_owned_state(conn)
     server.revoked = True
     landed, held = run_until_gate(config, "r2", server.url, "district-token")
     assert landed.disconnected
-    assert {h["reason"] for h in held["holds"]} == {"disconnected"} and len(held["holds"]) == 3
+    assert {h["reason"] for h in held.holds} == {"disconnected"} and len(held.holds) == 3
     with store.connect("cleverville") as conn:
         assert not gate.gate_needed(conn, "r2")  # nothing to approve
-    applied = tasks.apply_diff(config, "r2", None)
-    assert all(sum(c.values()) == 0 for c in applied["counts"].values())
+    applied = steps.apply_diff.apply_diff(Run(config, "r2"))
+    assert all(sum(c.values()) == 0 for c in applied.counts.values())
     with store.connect("cleverville") as conn:
         assert sync_owned_state(conn) == before
         states = {s for (s,) in conn.execute("SELECT state FROM school_state").fetchall()}

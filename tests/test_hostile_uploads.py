@@ -327,7 +327,6 @@ def run(fmt: str, folder: Path, root: Path) -> dict:
             conn,
             "r1",
             folder_out,
-            quality.RECORD_CATALOGUE,
             district="H",
             district_id="hostile",
             status="planned",

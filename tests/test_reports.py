@@ -92,7 +92,6 @@ def run2(tmp_path):
             conn,
             "r2",
             folder,
-            quality.RECORD_CATALOGUE,
             district="Unit District",
             district_id="unit",
             status="planned",

@@ -9,16 +9,18 @@ import json
 import os
 import time
 import traceback
+from dataclasses import asdict
 
 import pytest
 from conftest import district_yaml
 from roster_helpers import Upload, small_district
-from rostersync import landing, snapshot, store, tasks
+from rostersync import landing, snapshot, steps, store
 from rostersync.config import load_district
 from rostersync.dev.servers import SmtpSink
 from rostersync.format_check import FormatCheckFailed
 from rostersync.formats import get_format
 from rostersync.notify import SmtpSettings
+from rostersync.run import Run
 
 GIVEN, FAMILY = "Zelda", "Quixotexx"
 EMAIL = "zelda.quixote@private.example"
@@ -43,7 +45,7 @@ def landed(tmp_path, monkeypatch, upload: Upload, mutate=None):
         mutate(folder)
     for f in folder.iterdir():
         os.utime(f, (time.time() - 3600, time.time() - 3600))
-    tasks.land(config, "r1", landing.LocalFolder(folder))
+    steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(folder))
     return config
 
 
@@ -105,7 +107,7 @@ def test_format_errors_log_codes_and_lines_never_values(case, tmp_path, monkeypa
     with SmtpSink() as sink:
         smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
         with pytest.raises(FormatCheckFailed) as failed:
-            tasks.format_check(config, "r1", smtp)
+            steps.format_check.format_check(Run(config, "r1", smtp=smtp))
     logged = caplog.text + "".join(capfd.readouterr()) + "".join(traceback.format_exception(failed.value))
     assert "[F0" in logged  # the task says what and where...
     assert leaks(logged) == [], f"{case}: personal data in the task log"  # ...and nothing of the person
@@ -124,7 +126,7 @@ def test_a_duckdb_error_reaching_a_task_carries_its_place_not_the_line(tmp_path,
     assert "normalize failed" in text and "users.csv" in text
     assert leaks(text) == []
     with pytest.raises(Exception) as failed_task:
-        tasks.normalize(config, "r1")
+        steps.normalize.normalize(Run(config, "r1"))
     assert leaks("".join(traceback.format_exception(failed_task.value))) == []
 
 
@@ -143,14 +145,17 @@ def test_a_whole_run_with_record_errors_and_failed_expectations_logs_no_personal
     returned = []
     with SmtpSink() as sink:
         smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
-        returned.append(tasks.format_check(config, "r1", smtp))
-        returned.append(tasks.normalize(config, "r1"))
-        returned.append(tasks.expectations(config, "r1"))
-        returned.append(tasks.detect_holds(config, "r1", smtp))
-        needed, subject, body = tasks.open_gate(config, "r1")
+        returned.append(steps.format_check.format_check(Run(config, "r1", smtp=smtp)))
+        returned.append(steps.normalize.normalize(Run(config, "r1")))
+        returned.append(steps.expectations.expectations(Run(config, "r1")))
+        returned.append(steps.detect_holds.detect_holds(Run(config, "r1", smtp=smtp)))
+        opened = steps.approve.open_gate(Run(config, "r1"))
+        needed, subject, body = opened.needed, opened.subject, opened.body
     logged = caplog.text + "".join(capfd.readouterr())
-    stored = json.dumps(returned, default=str) + subject + body  # XCom and the gate: Airflow's database
-    assert needed and "E101" in json.dumps(returned)
+    stored = (
+        json.dumps([asdict(r) for r in returned], default=str) + subject + body
+    )  # XCom and the gate: Airflow's database
+    assert needed and "E101" in json.dumps([asdict(r) for r in returned], default=str)
     assert leaks(logged) == [], "personal data in the task logs"
     assert leaks(stored) == [], "personal data in what Airflow stores"
     reports = tmp_path / "data" / "reports" / "pii" / "r1"

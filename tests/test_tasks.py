@@ -2,14 +2,16 @@
 
 import os
 import time
+from dataclasses import asdict
 from datetime import datetime
 
 import pytest
 from conftest import district_yaml
-from rostersync import gate, landing, runs, store, synth, tasks
+from rostersync import gate, landing, runs, steps, store, synth
 from rostersync.config import load_district
 from rostersync.dev.servers import SmtpSink
 from rostersync.notify import SmtpSettings
+from rostersync.run import Run
 
 
 @pytest.mark.parametrize("fmt", ["remind_csv_v1", "remind_csv_v2", "oneroster_v1_1", "oneroster_v1_2"])
@@ -22,22 +24,22 @@ def test_each_sftp_format_syncs_through_every_task(fmt, tmp_path, monkeypatch):
         os.utime(f, (an_hour_ago, an_hour_ago))
     with SmtpSink() as sink:
         smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
-        landed = tasks.land(config, "r1", landing.LocalFolder(upload))
+        landed = steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(upload))
         assert not landed.waiting_on and landed.upload_sha256
-        tasks.format_check(config, "r1", smtp)
-        counts = tasks.normalize(config, "r1")
-        tasks.expectations(config, "r1")
-        held = tasks.detect_holds(config, "r1", smtp)
-        assert [h["reason"] for h in held["holds"]] == ["initial_sync"]
-        assert tasks.open_gate(config, "r1")[0]  # what the approve task does before it waits
-        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
-        applied = tasks.apply_diff(config, "r1", None)
-        sent = tasks.notify_admins(config, "r1", smtp)
+        steps.format_check.format_check(Run(config, "r1", smtp=smtp))
+        counts = steps.normalize.normalize(Run(config, "r1"))
+        steps.expectations.expectations(Run(config, "r1"))
+        held = steps.detect_holds.detect_holds(Run(config, "r1", smtp=smtp))
+        assert [h["reason"] for h in held.holds] == ["initial_sync"]
+        assert steps.approve.open_gate(Run(config, "r1")).needed  # what the approve task does before it waits
+        steps.approve.record_answer(Run(config, "r1"), gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
+        applied = steps.apply_diff.apply_diff(Run(config, "r1"))
+        sent = steps.notify.notify_admins(Run(config, "r1", smtp=smtp))
         deadline = time.time() + 5
         while len(sink.messages) < 2 and time.time() < deadline:
             time.sleep(0.05)
-    assert counts["students"] == 120 and applied["counts"]["accounts"]["create"] > 120
-    assert sent == {"status": "applied", "recipients": 1, "sent_before": False}
+    assert counts.students == 120 and applied.counts["accounts"]["create"] > 120
+    assert asdict(sent) == {"status": "applied", "recipients": 1, "sent_before": False}
     hold, summary = sink.messages
     assert "on hold" in hold["Subject"] and hold["To"] == "admin@testville.example.org"
     assert [a.get_filename() for a in hold.iter_attachments()] == ["destructive_changes.csv"]
@@ -68,10 +70,12 @@ def test_an_upload_80_days_old_warns_the_admins_once(tmp_path, monkeypatch):
     upload = _aged_upload(tmp_path, 81)
     with SmtpSink() as sink:
         smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
-        first = tasks.land(config, "r1", landing.LocalFolder(upload)).as_dict()
-        assert tasks.warn_if_upload_old(config, "r1", first, smtp) is True
-        again = tasks.land(config, "r2", landing.LocalFolder(upload)).as_dict()
-        assert tasks.warn_if_upload_old(config, "r2", again, smtp) is False  # the same upload: told once
+        first = steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(upload))
+        assert steps.land_files.warn_if_upload_old(Run(config, "r1", smtp=smtp), first) is True
+        again = steps.land_files.land_files(Run(config, "r2"), landing.LocalFolder(upload))
+        assert (
+            steps.land_files.warn_if_upload_old(Run(config, "r2", smtp=smtp), again) is False
+        )  # the same upload: told once
         deadline = time.time() + 5
         while not sink.messages and time.time() < deadline:
             time.sleep(0.05)
@@ -86,9 +90,9 @@ def test_an_upload_80_days_old_warns_the_admins_once(tmp_path, monkeypatch):
 def test_an_upload_younger_than_80_days_sends_no_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
     config = load_district(district_yaml(tmp_path / "config", "fresh"))
-    landed = tasks.land(config, "r1", landing.LocalFolder(_aged_upload(tmp_path, 79))).as_dict()
+    landed = steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(_aged_upload(tmp_path, 79)))
     smtp = SmtpSettings(host="127.0.0.1", port=9, from_email="r@example.org")  # nothing listens: must not be used
-    assert tasks.warn_if_upload_old(config, "r1", landed, smtp) is False
+    assert steps.land_files.warn_if_upload_old(Run(config, "r1", smtp=smtp), landed) is False
 
 
 def _received(sink, n):
@@ -112,9 +116,9 @@ def test_an_unreadable_upload_emails_the_admins_the_errors_with_the_csv(tmp_path
     os.utime(users, (time.time() - 3600, time.time() - 3600))
     with SmtpSink() as sink:
         smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
-        tasks.land(config, "r1", landing.LocalFolder(upload))
+        steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(upload))
         with pytest.raises(FormatCheckFailed, match="users.csv"):
-            tasks.format_check(config, "r1", smtp)
+            steps.format_check.format_check(Run(config, "r1", smtp=smtp))
         [email] = _received(sink, 1)
     assert email["To"] == "admin@testville.example.org"
     assert email["Subject"].startswith("Testville Unified") and "format error" in email["Subject"]
@@ -138,17 +142,17 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
         os.utime(f, (time.time() - 3600, time.time() - 3600))
     with SmtpSink() as sink:
         smtp = SmtpSettings(host="127.0.0.1", port=sink.port, from_email="r@example.org")
-        tasks.land(config, "r1", landing.LocalFolder(folder))
-        tasks.format_check(config, "r1", smtp)
-        tasks.normalize(config, "r1")
-        found = tasks.expectations(config, "r1")
-        tasks.detect_holds(config, "r1", smtp)
-        assert tasks.open_gate(config, "r1")[0]  # what the approve task does before it waits
-        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
-        tasks.apply_diff(config, "r1", None)
-        tasks.notify_admins(config, "r1", smtp)
+        steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(folder))
+        steps.format_check.format_check(Run(config, "r1", smtp=smtp))
+        steps.normalize.normalize(Run(config, "r1"))
+        found = steps.expectations.expectations(Run(config, "r1"))
+        steps.detect_holds.detect_holds(Run(config, "r1", smtp=smtp))
+        assert steps.approve.open_gate(Run(config, "r1")).needed  # what the approve task does before it waits
+        steps.approve.record_answer(Run(config, "r1"), gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
+        steps.apply_diff.apply_diff(Run(config, "r1"))
+        steps.notify.notify_admins(Run(config, "r1", smtp=smtp))
         _hold, summary = _received(sink, 2)
-    assert found["errors"] == {"E101": 1}
+    assert found.errors == {"E101": 1}
     with store.connect("errs") as conn:
         people = conn.execute("SELECT person_sid FROM accounts ORDER BY 1").fetchall()
     assert ("TN",) not in people and len(people) == 10  # 5 students and 5 parents; the teacher is skipped
@@ -170,19 +174,21 @@ def test_each_admin_email_goes_once_per_run_even_when_a_task_runs_again(tmp_path
         os.utime(f, (time.time() - 3600, time.time() - 3600))
     with SmtpSink(fail_at_quit=True) as flaky:
         smtp = SmtpSettings(host="127.0.0.1", port=flaky.port, from_email="r@example.org")
-        tasks.land(config, "r1", landing.LocalFolder(upload))
-        tasks.format_check(config, "r1", smtp)
-        tasks.normalize(config, "r1")
-        tasks.expectations(config, "r1")
-        tasks.detect_holds(config, "r1", smtp)  # the hold email: accepted, then QUIT failed
-        tasks.detect_holds(config, "r1", smtp)  # cleared and run again: a new plan, a new hold to tell
-        assert tasks.open_gate(config, "r1")[0]
-        tasks.record_gate_answer(config, "r1", gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
-        tasks.apply_diff(config, "r1", None)
-        first = tasks.notify_admins(config, "r1", smtp)
-        again = tasks.notify_admins(config, "r1", smtp)  # notify cleared and rerun
+        steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(upload))
+        steps.format_check.format_check(Run(config, "r1", smtp=smtp))
+        steps.normalize.normalize(Run(config, "r1"))
+        steps.expectations.expectations(Run(config, "r1"))
+        steps.detect_holds.detect_holds(Run(config, "r1", smtp=smtp))  # the hold email: accepted, then QUIT failed
+        steps.detect_holds.detect_holds(
+            Run(config, "r1", smtp=smtp)
+        )  # cleared and run again: a new plan, a new hold to tell
+        assert steps.approve.open_gate(Run(config, "r1")).needed
+        steps.approve.record_answer(Run(config, "r1"), gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
+        steps.apply_diff.apply_diff(Run(config, "r1"))
+        first = steps.notify.notify_admins(Run(config, "r1", smtp=smtp))
+        again = steps.notify.notify_admins(Run(config, "r1", smtp=smtp))  # notify cleared and rerun
         _received(flaky, 3)
-    assert first["sent_before"] is False and again == {"status": "applied", "recipients": 0, "sent_before": True}
+    assert first.sent_before is False and asdict(again) == {"status": "applied", "recipients": 0, "sent_before": True}
     subjects = [m["Subject"] for m in flaky.messages]
     assert sum("roster sync applied" in s for s in subjects) == 1 and sum("on hold" in s for s in subjects) == 2
     with SmtpSink(refuse=("admin@testville.example.org",)) as refusing:  # refused before accepting
@@ -190,6 +196,6 @@ def test_each_admin_email_goes_once_per_run_even_when_a_task_runs_again(tmp_path
         with store.connect("once") as conn:
             conn.execute("DELETE FROM admin_emails WHERE purpose = 'summary'")
         with pytest.raises(smtplib.SMTPRecipientsRefused):
-            tasks.notify_admins(config, "r1", smtp)
+            steps.notify.notify_admins(Run(config, "r1", smtp=smtp))
     with store.connect("once") as conn:  # not recorded: the retry sends it
         assert conn.execute("SELECT count(*) FROM admin_emails WHERE purpose = 'summary'").fetchone() == (0,)

@@ -36,10 +36,6 @@ class ApprovalMissing(RosterSyncError):
     """Schools are on hold and no answer from the gate, for this plan and by an approver, is recorded."""
 
     code = "R020"
-    hint = (
-        "Clear the approve task of this run (and the tasks after it): the gate asks again, and an approver "
-        "answers it in Airflow's Required Actions. Setting a task's state by hand never releases a hold."
-    )
 
 
 @dataclass(frozen=True)
@@ -75,8 +71,7 @@ def apply_plan(
             raise BackfillRefused(
                 f"run {run_id} is for {logical_date:%Y-%m-%d %H:%M}, but run {newer[0][0]} for "
                 f"{newer[0][1]:%Y-%m-%d %H:%M} is already applied: applying older data would undo newer "
-                "changes. It was checked and its reports written; nothing was applied. To apply it anyway, "
-                'trigger it again with the run conf {"force_backfill": true}.'
+                "changes. It was checked and its reports written; nothing was applied."
             )
         summary = plan_summary(conn, run_id)
         released = _gate_released(run, summary, held_schools(conn, run_id), approvers)
@@ -84,8 +79,7 @@ def apply_plan(
         if version != summary.roster_version:
             raise PlanStale(
                 f"run {run_id}: the roster changed after this plan was computed (plan made on roster "
-                f"version {summary.roster_version}, roster is now {version}); nothing was applied. "
-                "Clear detect_holds and the tasks after it to compute and approve a fresh plan."
+                f"version {summary.roster_version}, roster is now {version}); nothing was applied."
             )
         conn.execute("CREATE OR REPLACE TEMP TABLE released_schools (school_id VARCHAR)")
         store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
@@ -144,9 +138,7 @@ def rollback_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> str:
     last = store.query(conn, "apply/select_last_applied_run")
     if not last or last[0][0] != run_id:
         newest = last[0][0] if last else "none"
-        raise RollbackRefused(
-            f"run {run_id} is not the last applied run (that is {newest}); roll back newer runs first"
-        )
+        raise RollbackRefused(f"run {run_id} is not the last applied run (that is {newest})")
     rollback_id = f"rollback__{run_id}"
     row_types = {
         f"{entity}_type": _row_type(conn, table)

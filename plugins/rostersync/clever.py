@@ -40,7 +40,6 @@ class CleverError(RosterSyncError):
     """Clever kept failing (after retries), or answered something that is not the API's shape."""
 
     code = "R040"
-    hint = "Check Clever's status and the district's connection, then clear land_files to pull again."
 
 
 @dataclass

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError, field_validator
 
+from rostersync.formats import Format, get_format
+
 SftpFormat = Literal["remind_csv_v1", "remind_csv_v2", "oneroster_v1_1", "oneroster_v1_2"]
 DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
 
@@ -143,6 +145,11 @@ class DistrictConfig(_Strict):
             return self.start_time
         minutes = int(hashlib.sha256(self.district_id.encode()).hexdigest(), 16) % 120
         return time((23 + minutes // 60) % 24, minutes % 60)
+
+    @property
+    def fmt(self) -> Format:
+        """The district's source format, as data."""
+        return get_format(self.source.format)
 
     def sftp_source(self) -> SftpSource:
         if not isinstance(self.source, SftpSource):

@@ -20,91 +20,14 @@ from pathlib import Path
 
 import duckdb
 
-from rostersync import csvfile, store
+from rostersync import csvfile, errors, store
 from rostersync.clever import load_page, read_pages
 from rostersync.errors import RosterSyncError
 from rostersync.formats import FileSpec, Format
 
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    code: str
-    problem: str
-    fix: str
-
-
-CATALOGUE: dict[str, CatalogueEntry] = {
-    e.code: e
-    for e in (
-        CatalogueEntry("F001", "missing required file", "Upload every required file together in one upload."),
-        CatalogueEntry("F002", "file is not readable text", "Export the file as UTF-8 CSV (not Excel, not UTF-16)."),
-        CatalogueEntry("F003", "file is empty", "Export the file again; it needs a header row."),
-        CatalogueEntry("F004", "missing or misspelled column", "Use the column names of the format exactly."),
-        CatalogueEntry("F005", "wrong number of fields", "Quote values that contain commas; remove extra commas."),
-        CatalogueEntry("F006", "broken quoting", "Close every opening double quote; double quotes inside values."),
-        CatalogueEntry("F007", "missing id", "Fill in the id on every row."),
-        CatalogueEntry("F008", "duplicate id", "Each id may appear once in this file; remove the repeated row."),
-        CatalogueEntry("F009", "value not allowed", "Use one of the values the format allows."),
-        CatalogueEntry("F010", "value too long", "Shorten the value to the format's limit."),
-        CatalogueEntry(
-            "F011",
-            "manifest disagrees with the files sent",
-            "List every file you send as bulk in manifest.csv, and only those.",
-        ),
-        CatalogueEntry("F012", "wrong OneRoster version", "Export the OneRoster version your district is set up for."),
-        CatalogueEntry("F013", "manifest value not allowed", "Use bulk, delta or absent for each file.* row."),
-        CatalogueEntry("F014", "package holds a path outside itself", "Zip the CSV files themselves, without paths."),
-        CatalogueEntry("F015", "package too large when unpacked", "Send the CSV files unzipped, or split the export."),
-        CatalogueEntry(
-            "F016", "delta file row without a status", "In a delta file every row says active or tobedeleted."
-        ),
-        CatalogueEntry(
-            "F017",
-            "mixed line endings",
-            "Export the file again in one go; remove line breaks from inside values.",
-        ),
-        CatalogueEntry(
-            "F018",
-            "control character or byte-order mark inside the file",
-            "Remove the invisible character from the value (a copy and paste from another program left it).",
-        ),
-        CatalogueEntry("F019", "column named twice in the header", "Keep one column of each name."),
-        CatalogueEntry(
-            "F020", "file name twice in the zip", "Zip one copy of each file (the zip has it in two folders)."
-        ),
-        CatalogueEntry(
-            "F022",
-            "header cell is not a column name",
-            "Column names are letters, digits, spaces and . _ - only; the first line must be the header.",
-        ),
-        CatalogueEntry(
-            "F021",
-            "zip member encrypted or compressed in an unsupported way",
-            "Zip the files without a password, with ordinary (deflate) compression.",
-        ),
-    )
-}
-
-FORMAT_ALERTS: dict[str, CatalogueEntry] = {
-    e.code: e
-    for e in (
-        CatalogueEntry(
-            "A301",
-            "header name matched ignoring spaces or letter case",
-            "Write the column name exactly as the format spells it.",
-        ),
-        CatalogueEntry(
-            "A302",
-            "optional column not in the file: the sync goes on without it",
-            "Add the column to the export if the district has the data.",
-        ),
-        CatalogueEntry(
-            "A303",
-            "legacy status inactive (OneRoster 1.0): read as tobedeleted, so the record is left out",
-            "Export OneRoster 1.1 or 1.2 statuses: active or tobedeleted (blank in a bulk file).",
-        ),
-    )
-}
+CATALOGUE = errors.of("format", "error")
+"""Format errors: nothing is processed until every one is fixed (texts in rostersync.errors)."""
+FORMAT_ALERTS = errors.of("format", "alert")
 """Format findings that do not stop the run: reported to the admins, listed by `check`."""
 
 MAX_REPORTED_PER_FILE = 200
@@ -137,8 +60,8 @@ class FormatError:
     """The offending value, for the admins' report and email only: never in a log or a task's exception."""
 
     @property
-    def entry(self) -> CatalogueEntry:
-        return CATALOGUE.get(self.code) or FORMAT_ALERTS[self.code]
+    def entry(self) -> errors.Entry:
+        return errors.CATALOGUE[self.code]
 
     @property
     def hint(self) -> str:

@@ -31,10 +31,6 @@ class InsecureSmtp(RosterSyncError):
     """An SMTP setting that would send the login, or the mail, where it could be read or redirected."""
 
     code = "R030"
-    hint = (
-        "Use TLS (SMTPS, or STARTTLS: the SMTP connection's default) with a certificate the worker trusts; "
-        "for a private CA set the connection extra ca_file to its PEM file."
-    )
 
 
 @dataclass(frozen=True)

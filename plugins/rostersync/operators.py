@@ -15,9 +15,11 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOper
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
-from rostersync import tasks
 from rostersync.config import ConfigError, DistrictConfig
+from rostersync.landing import LandingResult
 from rostersync.notify import smtp_settings
+from rostersync.run import Run
+from rostersync.steps import approve, land_files
 
 
 class LandFilesSensor(BaseSensorOperator):
@@ -36,7 +38,7 @@ class LandFilesSensor(BaseSensorOperator):
     def poke(self, context: Any) -> PokeReturnValue:
         hook = SFTPHook(ssh_conn_id=self.config.source.conn_id)
         try:
-            result = tasks.land(self.config, context["run_id"], hook)
+            result = land_files.land_files(Run(self.config, context["run_id"]), hook)
         finally:
             hook.close_conn()
         self._waiting_on = result.waiting_on
@@ -53,7 +55,8 @@ class LandFilesSensor(BaseSensorOperator):
                 f"{', '.join(self._waiting_on) or 'unknown'} (each file must be unchanged for "
                 f"{self.source.settle_seconds} s)"
             ) from None
-        tasks.warn_if_upload_old(self.config, context["run_id"], landed, smtp_settings(self.config.smtp_conn_id))
+        run = Run(self.config, context["run_id"], smtp=smtp_settings(self.config.smtp_conn_id))
+        land_files.warn_if_upload_old(run, LandingResult(**landed))
         return skip_if_unchanged(landed)
 
 
@@ -73,7 +76,8 @@ def land_clever(config: DistrictConfig, run_id: str) -> dict:
     conn = BaseHook.get_connection(config.source.conn_id)
     host = conn.host or ""
     base_url = host if "://" in host else f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
-    return skip_if_unchanged(tasks.land_clever(config, run_id, base_url, conn.password or "").as_dict())
+    landed = land_files.land_clever(Run(config, run_id), base_url, conn.password or "")
+    return skip_if_unchanged(landed.as_dict())
 
 
 class RosterApprovalOperator(ApprovalOperator):
@@ -85,11 +89,11 @@ class RosterApprovalOperator(ApprovalOperator):
         self.config = config
 
     def execute(self, context: Any) -> Any:
-        needed, subject, body = tasks.open_gate(self.config, context["run_id"])
-        if not needed:
+        opened = approve.open_gate(Run(self.config, context["run_id"]))
+        if not opened.needed:
             self.log.info("No school is on hold and this is not a first sync: no approval needed.")
             return {"chosen_options": [self.APPROVE], "auto_approved": True}
-        self.subject, self.body = subject, body
+        self.subject, self.body = opened.subject, opened.body
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
@@ -97,9 +101,8 @@ class RosterApprovalOperator(ApprovalOperator):
         # applies the schools that were not on hold (and nothing of those that were).
         answer = HITLOperator.execute_complete(self, context, event)
         user = answer.get("responded_by_user") or {}
-        tasks.record_gate_answer(
-            self.config,
-            context["run_id"],
+        approve.record_answer(
+            Run(self.config, context["run_id"]),
             answer["chosen_options"][0],
             (user.get("id") or user.get("name")) if isinstance(user, dict) else str(user),
             answer.get("responded_at"),

@@ -12,9 +12,10 @@ from datetime import date
 
 import duckdb
 
-from rostersync import holds, store
+from rostersync import store
 from rostersync.config import DistrictConfig
 from rostersync.errors import RosterSyncError
+from rostersync.holds import NOTHING_TO_RELEASE, Hold, insert_holds, plan_holds
 
 ENTITIES = ("accounts", "classes", "memberships")
 STALE_AFTER_DAYS = 90
@@ -40,6 +41,13 @@ class PlanSummary:
     plan_id: str | None = None
     data_date: date | None = None
     """The day the data stands for: enrollments and terms were current on it or not."""
+    holds: tuple[Hold, ...] = ()
+    """The plan's holds, per school (computed with it, in one transaction)."""
+
+    @property
+    def waiting(self) -> list[Hold]:
+        """The holds an approval can release (a disconnected school has no change to release)."""
+        return [h for h in self.holds if h.reason not in NOTHING_TO_RELEASE]
 
     @property
     def total(self) -> int:
@@ -78,7 +86,7 @@ def compute_plan(
             },
         )
         store.execute(conn, "plan/drop_cfg_schools")
-        holds.insert_holds(conn, config, run_id)
+        insert_holds(conn, config, run_id)
     return plan_summary(conn, run_id)
 
 
@@ -101,14 +109,15 @@ def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
         if superseded:
             raise PlanSuperseded(
                 f"run {run_id} was superseded by run {superseded[0][0]}, applied after this run was planned: "
-                "its plan is gone. Clear normalize and the tasks after it to plan this run again."
+                "its plan is gone."
             )
         raise LookupError(f"no plan for run {run_id}: detect_holds has not run for it")
     changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
     for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):
         changes[entity] = {"create": create, "update": update, "remove": remove}
     version, is_initial, suppressed, age, plan_id, data_date = rows[0]
-    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age, plan_id, data_date)
+    found = tuple(plan_holds(conn, run_id))
+    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age, plan_id, data_date, found)
 
 
 def school_map(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, list[str]]:

@@ -18,113 +18,12 @@ from pathlib import Path
 
 import duckdb
 
-from rostersync import store
+from rostersync import errors, store
+from rostersync.errors import RosterSyncError
 from rostersync.reports import write_csv
 
-
-@dataclass(frozen=True)
-class RecordIssueType:
-    code: str
-    severity: str
-    message: str
-    fix: str
-
-
-RECORD_CATALOGUE: dict[str, RecordIssueType] = {
-    t.code: t
-    for t in (
-        RecordIssueType("E101", "error", "teacher without a valid email", "Give the teacher a school email."),
-        RecordIssueType(
-            "E102", "error", "person without a name (guardians: without any name)", "Fill in the first and last name."
-        ),
-        RecordIssueType(
-            "E103",
-            "error",
-            "enrollment in a class that is not in the upload",
-            "Send the class or drop the enrollment.",
-        ),
-        RecordIssueType(
-            "E104",
-            "error",
-            "enrollment of a person who is not in the upload",
-            "Send the person or drop the enrollment.",
-        ),
-        RecordIssueType(
-            "E105",
-            "error",
-            "guardian without any email or phone",
-            "Add an email or a phone for the guardian.",
-        ),
-        RecordIssueType(
-            "E106",
-            "error",
-            "email shared with another person in the upload (a teacher, then a parent, then a student keeps it)",
-            "Give each person their own email, or leave it blank for those who should not sign in with it.",
-        ),
-        RecordIssueType(
-            "E107",
-            "error",
-            "email already used by another person's account",
-            "Correct the email in your SIS; if it moved to this person, remove it from the other person first.",
-        ),
-        RecordIssueType(
-            "E108",
-            "error",
-            "one source id given to more than one record (a person in two files or with two roles, a class twice)",
-            "Give each person and class their own id in your SIS export; until then neither record changes.",
-        ),
-        RecordIssueType(
-            "E109",
-            "error",
-            "enrollment whose role is not the person's (a student listed as a class's teacher)",
-            "List the class's teacher as a teacher, and students as students.",
-        ),
-        RecordIssueType(
-            "E110",
-            "error",
-            "guardianship pairing the wrong roles (a teacher or a student listed as a guardian)",
-            "Link each student to their parents or guardians only.",
-        ),
-        RecordIssueType(
-            "E111",
-            "error",
-            "person with two primary roles that conflict (a teacher and a student)",
-            "Give the person one primary role; other roles may be secondary.",
-        ),
-        RecordIssueType(
-            "E113",
-            "error",
-            "record that does not have the shape the API documents (a field of the wrong type, or missing)",
-            "Check the record in Clever; the sync keeps what the roster has of it until it is readable.",
-        ),
-        RecordIssueType(
-            "A201",
-            "alert",
-            "student without email or phone",
-            "Add an email or phone so the student can sign in.",
-        ),
-        RecordIssueType("A202", "alert", "class without students", "Enroll students, or leave it out of the upload."),
-        RecordIssueType("A203", "alert", "teacher without classes", "Assign the teacher's classes."),
-        RecordIssueType(
-            "A206",
-            "alert",
-            "enrollment or class outside its dates on the data date (ended, or not begun): not synced",
-            "Nothing to do if the dates are right; an enrollment or class that is current needs dates around today.",
-        ),
-        RecordIssueType(
-            "A204",
-            "alert",
-            "email that is not one usable address (two addresses, spaces, a line break): not stored",
-            "Give one address per person in the email column.",
-        ),
-        RecordIssueType(
-            "A205",
-            "alert",
-            "phone that is not a phone number (letters, too few or too many digits): not stored",
-            "Give one phone number per person, digits with the usual separators.",
-        ),
-    )
-}
+RECORD_CATALOGUE = errors.of("record")
+"""Record-level errors (the record is skipped, kept as the roster has it) and alerts (reported only)."""
 
 
 GX_MAX_ROWS = 100_000
@@ -132,8 +31,10 @@ SUITE_TABLES = ("snap_people", "snap_classes", "snap_memberships")
 """The snapshot tables a suite file (expectations/<table>.json) may name: its name becomes SQL."""
 
 
-class ExpectationsFailed(RuntimeError):
+class ExpectationsFailed(RosterSyncError):
     """A fatal expectation failed: the snapshot is not fit to be diffed."""
+
+    code = "R003"
 
 
 @dataclass

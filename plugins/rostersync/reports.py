@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import duckdb
 
-from rostersync import store
+from rostersync import errors, store
 from rostersync.format_check import FormatReport
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -196,15 +196,14 @@ def school_pages(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> 
     return pages
 
 
-def write_summaries(
-    conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, catalogue: Mapping[str, Any], **page: Any
-) -> Path:
+def write_summaries(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **page: Any) -> Path:
     """The run's `summary.html` and one `schools/<school>/summary.html` per source school: state and
     holds, changes per entity, errors and alerts with links to their CSVs. `page` is what every page
     shows of the run (district, district_id, status, counts, counts_title, approved_by)."""
     from rostersync.holds import plan_holds
     from rostersync.plan import plan_summary, school_changes
 
+    catalogue = errors.CATALOGUE
     page = {"data_date": plan_summary(conn, run_id).data_date, **page}
     holds: dict[str, list] = {}
     for hold in plan_holds(conn, run_id):

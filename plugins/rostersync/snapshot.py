@@ -22,7 +22,6 @@ class ReadMismatch(RosterSyncError):
     """Normalize read a different number of rows than the format check counted: the run stops."""
 
     code = "R011"
-    hint = "Nothing was changed. Report this with the file: the two reads of it disagree."
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""detect_holds: the plan and its holds, the destructive-changes CSV and the report pages; when a
+school's changes wait for review, the admins are told."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from rostersync import plan, reports
+from rostersync.run import Run
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Planned:
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+    holds: list[dict] = field(default_factory=list)
+    is_initial: bool = False
+    data_date: str | None = None
+
+
+def detect_holds(run: Run) -> Planned:
+    with run.store() as conn:
+        if run.disconnected:
+            summary = plan.compute_disconnected_plan(conn, run.run_id)
+        else:
+            summary = plan.compute_plan(conn, run.config, run.run_id, upload_age_days=run.upload_age_days)
+        reports.write_destructive_changes(conn, run.run_id, run.reports)
+        run.write_summaries(
+            conn,
+            status="waiting for approval" if summary.waiting else "planned",
+            counts=summary.changes,
+            counts_title="Changes planned",
+            approved_by=None,
+        )
+        pages = reports.school_pages(conn, run.run_id, run.reports)
+    log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in summary.holds])
+    if summary.waiting and run.email_admins(
+        "hold_placed",
+        (run.reports / "destructive_changes.csv",),
+        purpose=f"hold_placed:{summary.plan_id}",  # a plan computed again is a new hold to tell
+        holds=summary.waiting,
+        held_pages={h.school: pages.get(h.school) for h in summary.waiting},
+    ):
+        log.info("emailed the hold to %d admin address(es)", len(run.config.admin_emails))
+    if summary.removals_suppressed:
+        log.warning("the upload is %.0f days old: removals suppressed", summary.upload_age_days)
+    return Planned(
+        summary.changes,
+        [h.__dict__ for h in summary.holds],
+        summary.is_initial,
+        summary.data_date.isoformat() if summary.data_date else None,
+    )

@@ -1,0 +1,83 @@
+"""land_files: copy the district's SFTP upload (or pull Clever) into the run's landing folder."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+
+from rostersync import clever, landing, plan, runs, store
+from rostersync.run import Run
+
+log = logging.getLogger(__name__)
+
+
+def land_files(run: Run, remote: landing.Remote) -> landing.LandingResult:
+    """Land an SFTP upload (or say which files are still being written)."""
+    with run.store() as conn:
+        last = runs.last_applied_upload(conn)
+    source = run.config.sftp_source()
+    result = landing.land_upload(
+        remote,
+        source.remote_path,
+        run.config.fmt,
+        run.landing,
+        settle_seconds=source.settle_seconds,
+        last_applied=last,
+    )
+    if result.waiting_on:
+        log.info("still being written, waiting: %s", ", ".join(result.waiting_on))
+    else:
+        log.info(
+            "landed %d files (upload sha256 %s) in %s", len(result.files), result.upload_sha256[:12], result.folder
+        )
+    return result
+
+
+def land_clever(run: Run, base_url: str, token: str) -> landing.LandingResult:
+    """Pull the district from Clever into the run's landing folder (a rerun replays the saved pages)."""
+    source = run.config.clever_source()
+    with run.store() as conn:
+        last = runs.last_applied_upload(conn)
+
+    def pull(folder) -> bool:
+        pulled = clever.pull(base_url, token, folder, page_size=source.page_size, max_retries=source.max_retries)
+        return not pulled.disconnected
+
+    result = landing.land_pulled(run.landing, pull, last)
+    if result.disconnected:
+        log.warning("Clever refused the district token: the district is disconnected; nothing will be applied")
+    else:
+        log.info("landed %d Clever pages (sha256 %s)", len(result.files), result.upload_sha256[:12])
+    return result
+
+
+def warn_if_upload_old(run: Run, landed: landing.LandingResult) -> bool:
+    """Email the admins once per upload when the files are WARN_AFTER_DAYS old or more (a district that
+    stopped uploading: every run finds the same files). Past STALE_AFTER_DAYS a sync makes no removals."""
+    if not landed.uploaded_at or not landed.upload_sha256 or landed.waiting_on or run.smtp is None:
+        return False
+    age = (time.time() - landed.uploaded_at) / 86400
+    if age < plan.WARN_AFTER_DAYS:
+        return False
+    sha = landed.upload_sha256
+    with run.store() as conn:
+        [(warned,)] = store.query(conn, "landing/select_upload_warned", {"upload_sha256": sha})
+    if warned:
+        return False
+    run.email_admins(
+        "upload_overdue",
+        age_days=age,
+        uploaded_on=datetime.fromtimestamp(landed.uploaded_at, UTC).date().isoformat(),
+        stale_after_days=plan.STALE_AFTER_DAYS,
+        days_left=max(0, plan.STALE_AFTER_DAYS - age),
+        same_files=bool(landed.same_as_run),
+    )
+    with run.store() as conn:
+        store.execute(
+            conn,
+            "landing/insert_upload_warning",
+            {"upload_sha256": sha, "age_days": age, "run_id": run.run_id, "warned_at": datetime.now(UTC)},
+        )
+    log.warning("the upload is %.0f days old: warned %d admin address(es)", age, len(run.config.admin_emails))
+    return True
