@@ -115,6 +115,12 @@ class FormatReport:
         return "\n".join(lines)
 
 
+class NothingToSync(RosterSyncError):
+    """The upload says nothing changed (a OneRoster package of its manifest alone)."""
+
+    code = "R002"
+
+
 class FormatCheckFailed(RosterSyncError):
     def __init__(self, report: FormatReport):
         super().__init__(report.summary(), code="R001")

@@ -7,26 +7,24 @@ the apply. Neither sends an email or writes a report: those belong to the DAG's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from rostersync import apply, gate, holds, plan, quality, snapshot
-from rostersync.config import DistrictConfig
-from rostersync.errors import RosterSyncError
-from rostersync.format_check import FormatCheckFailed, FormatReport, check_folder
-from rostersync.formats import get_format
+from rostersync import apply, gate, plan, quality, snapshot
+from rostersync.format_check import FormatCheckFailed, FormatReport, NothingToSync, check_folder
+
+if TYPE_CHECKING:
+    from rostersync.config import DistrictConfig
 
 ORDER = ("land_files", "format_check", "normalize", "expectations", "detect_holds", "approve", "apply_diff", "notify")
 """The DAG's tasks, in order."""
 
 
-class NothingToSync(RosterSyncError):
-    """The upload says nothing changed (a OneRoster package of its manifest alone)."""
-
-    code = "R002"
+__all__ = ["ORDER", "NothingToSync", "Planned", "plan_upload", "sync"]
 
 
 @dataclass
@@ -35,7 +33,10 @@ class Planned:
     counts: snapshot.SnapshotCounts
     quality: quality.QualityResult
     summary: plan.PlanSummary
-    holds: list[holds.Hold] = field(default_factory=list)
+
+    @property
+    def holds(self) -> list[plan.Hold]:
+        return list(self.summary.holds)
 
 
 def plan_upload(
@@ -57,7 +58,7 @@ def plan_upload(
     (they report; the record checks, which decide what is applied, always run). `data_date`: the day
     the data stands for (default today). `preview`: a delta package without an applied snapshot under
     it is read alone instead of refused (NothingToSync for a manifest-only package either way)."""
-    fmt = get_format(config.source.format)
+    fmt = config.fmt
     report = check_folder(fmt, folder, work=work)
     if not report.ok:
         raise FormatCheckFailed(report)
@@ -68,7 +69,7 @@ def plan_upload(
     )
     result = quality.run_quality(conn, run_id, results_dir) if suites else quality.record_issues_only(conn, run_id)
     summary = plan.compute_plan(conn, config, run_id, upload_age_days=upload_age_days)
-    return Planned(report, counts, result, summary, holds.plan_holds(conn, run_id))
+    return Planned(report, counts, result, summary)
 
 
 def sync(

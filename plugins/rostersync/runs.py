@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -35,12 +36,13 @@ class SyncRun:
 
 
 def load_sync_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> SyncRun | None:
-    rows = store.query(conn, "runs/select_sync_run", {"run_id": run_id})
+    rows = store.query_rows(conn, "runs/select_sync_run", SyncRun, {"run_id": run_id})
     if not rows:
         return None
-    row = list(rows[0])
-    row[8] = json.loads(row[8]) if row[8] else {}
-    return SyncRun(*row)
+    run = rows[0]
+    stored: Any = run.counts  # the JSON column's text
+    run.counts = json.loads(stored) if stored else {}
+    return run
 
 
 def save_sync_run(conn: duckdb.DuckDBPyConnection, run: SyncRun) -> None:

@@ -5,6 +5,7 @@ The format's own SQL (include/sql/normalize/<format>/) maps its files; this modu
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -138,3 +139,34 @@ def known_ids(conn: duckdb.DuckDBPyConnection, stem: str) -> set[str]:
         return set()
     rows = store.query(conn, "normalize/select_known_ids", {"run_id": last[0][0], "kind": kind})
     return {sid for (sid,) in rows}
+
+
+def delta_preview(conn: duckdb.DuckDBPyConnection, fmt: Format, folder: Path) -> dict | None:
+    """For a package with delta files: each file's mode, and its tobedeleted rows that name nothing the
+    roster (or its last applied snapshot) has: those remove nothing."""
+    modes = manifest_modes(folder) if fmt.manifest_version else {}
+    if "delta" not in modes.values():
+        return None
+    based = bool(store.query(conn, "runs/select_last_applied_upload"))
+    not_present: dict[str, int] = {}
+    for stem, mode in sorted(modes.items()):
+        path = folder / f"{stem}.csv"
+        if mode != "delta" or not path.exists():
+            continue
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            gone = [
+                (row.get("sourcedId") or "").strip()
+                for row in csv.DictReader(handle)
+                if (row.get("status") or "").strip().lower() in ("tobedeleted", "inactive")
+            ]
+        known = known_ids(conn, stem) if based else set()
+        not_present[f"{stem}.csv"] = sum(1 for sid in gone if sid not in known)
+    return {
+        "files": {f"{stem}.csv": mode for stem, mode in sorted(modes.items())},
+        "would_remove_not_present": not_present,
+        "note": (
+            "previewed against the district's last applied snapshot"
+            if based
+            else "previewed against an empty roster: a real sync needs a bulk package first (every file.* = bulk)"
+        ),
+    }

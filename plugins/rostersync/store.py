@@ -10,16 +10,17 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from rostersync.errors import RosterSyncError, from_duckdb
 
+T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = REPO_ROOT / "include" / "sql"
 TEMPLATES_DIR = REPO_ROOT / "include" / "templates"
@@ -104,7 +105,7 @@ def sql_with(name: str, **parts: str) -> str:
     """The text of a SQL file with `{placeholders}` filled: each part is a plain identifier (checked
     here) or a `Fragment` built by the code from identifiers. Values always go as bind parameters."""
     filled = {k: v if isinstance(v, Fragment) else identifier(v) for k, v in parts.items()}
-    return sql(name).format(**filled)
+    return re.sub(r"\{(\w+)\}", lambda m: filled[m.group(1)], sql(name))
 
 
 @cache
@@ -127,6 +128,18 @@ def execute(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any
 def query(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
     """Rows of the last statement of one SQL file."""
     return _rows_of_last(conn, _statements(name), params)
+
+
+def query_rows(
+    conn: duckdb.DuckDBPyConnection, name: str, row_type: Callable[..., T], params: Mapping[str, Any] | None = None
+) -> list[T]:
+    """Rows of one SQL file as `row_type` (a dataclass or NamedTuple), built by column name, not position."""
+    statements = _statements(name)
+    for statement in statements[:-1]:
+        conn.execute(statement, _bind(statement, params))
+    cursor = conn.execute(statements[-1], _bind(statements[-1], params))
+    columns = [d[0] for d in cursor.description]
+    return [row_type(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
 
 
 def query_text(conn: duckdb.DuckDBPyConnection, text: str, params: Mapping[str, Any] | None = None) -> list[tuple]:

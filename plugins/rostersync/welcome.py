@@ -13,6 +13,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -27,6 +28,16 @@ ROLES = {"teachers": "teacher", "parents": "guardian", "students": "student"}
 
 class UnknownSchool(LookupError):
     """The school asked for is not in the district's roster."""
+
+
+class Recipient(NamedTuple):
+    account_id: int
+    role: str
+    person_sid: str
+    given_name: str | None
+    family_name: str | None
+    email: str | None
+    classes: list[str] | None
 
 
 @dataclass
@@ -70,51 +81,53 @@ def send_welcomes(
             + (", ".join(known[:50]) or "none (no sync has been applied yet)")
         )
     _, school_name, state = rows[0]
-    recipients = store.query(
+    recipients = store.query_rows(
         conn,
         "notify/select_welcome_recipients",
+        Recipient,
         {"school_id": school_id, "roles": [ROLES[r] for r in roles], "kind": KIND},
     )
     result = WelcomeResult(school_id)
-    without_email = [r for r in recipients if not r[5]]
-    for row in without_email:
-        result.without_email[row[1]] = result.without_email.get(row[1], 0) + 1
-    to_send = [r for r in recipients if r[5]]
-    refused: list[tuple] = []
+    without_email = [r for r in recipients if not r.email]
+    for r in without_email:
+        result.without_email[r.role] = result.without_email.get(r.role, 0) + 1
+    to_send = [r for r in recipients if r.email]
+    refused: list[Recipient] = []
     if to_send:
         with notify.connect(smtp) as client:
-            for account_id, role, person_sid, given_name, family_name, email, classes in to_send:
+            for r in to_send:
                 rendered = notify.render(
-                    f"welcome_{'teacher' if role == 'admin' else role}",
-                    [email],
+                    f"welcome_{'teacher' if r.role == 'admin' else r.role}",
+                    [r.email or ""],
                     district=district,
                     school=school_name or school_id,
-                    given_name=given_name or "",
-                    classes=classes or [],
+                    given_name=r.given_name or "",
+                    classes=r.classes or [],
                     app_url=app_url,
                 )
                 try:
                     client.send_message(notify.message(smtp, rendered))
                 except smtplib.SMTPRecipientsRefused:  # this address only; the others still get theirs
-                    refused.append((account_id, person_sid, role, given_name, family_name))
+                    refused.append(r)
                     continue
                 store.execute(
                     conn,
                     "notify/insert_account_notification",
-                    {"account_id": account_id, "kind": KIND, "run_id": run_id, "notified_at": datetime.now(UTC)},
+                    {"account_id": r.account_id, "kind": KIND, "run_id": run_id, "notified_at": datetime.now(UTC)},
                 )
-                result.sent[role] = result.sent.get(role, 0) + 1
+                result.sent[r.role] = result.sent.get(r.role, 0) + 1
     result.refused = len(refused)
     if without_email or refused:
         path = reports.write_csv(
             report_folder / "welcome_not_sent.csv",
             ["account_id", "source_id", "role", "given_name", "family_name", "reason"],
             [
-                *[
-                    (a, sid, role, given, family, "no email address")
-                    for a, role, sid, given, family, *_ in without_email
-                ],
-                *[(*r, "address refused by the mail server") for r in refused],
+                (r.account_id, r.person_sid, r.role, r.given_name, r.family_name, reason)
+                for group, reason in (
+                    (without_email, "no email address"),
+                    (refused, "address refused by the mail server"),
+                )
+                for r in group
             ],
         )
         result.not_sent_csv = str(path)

@@ -6,11 +6,7 @@ CREATE OR REPLACE TEMP TABLE school_changes AS
 SELECT school_id, entity, count(*) FILTER (WHERE op = 'remove') AS removes,
        count(*) FILTER (WHERE op = 'update') AS updates,
        count(*) FILTER (WHERE op IN ('create', 'reactivate')) AS additions
-FROM (
-    SELECT 'accounts' AS entity, op, school_id FROM plan_accounts WHERE run_id = $run_id
-    UNION ALL SELECT 'classes', op, school_id FROM plan_classes WHERE run_id = $run_id
-    UNION ALL SELECT 'memberships', op, school_id FROM plan_memberships WHERE run_id = $run_id
-)
+FROM plan_changes WHERE run_id = $run_id
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE school_holdings AS
