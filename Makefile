@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run demo test lint bench clean
+.PHONY: install run demo test test-fast lint fmt bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,9 +31,19 @@ lint: install
 	$(BIN)/ruff check plugins dags tests bench
 	$(BIN)/ruff format --check plugins dags tests bench
 	$(BIN)/mypy plugins/rostersync dags
+	$(BIN)/mypy tests
+
+# Rewrites the code as ruff formats it and fixes what ruff can fix.
+fmt: install
+	$(BIN)/ruff check --fix plugins dags tests bench
+	$(BIN)/ruff format plugins dags tests bench
 
 test: install lint
 	$(BIN)/python -m pytest -q
+
+# Everything but the runs through Airflow (dag.test() and the live stack): a minute or two, for editing.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not e2e and not live"
 
 bench: install
 	$(BIN)/python -m bench.run

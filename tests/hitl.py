@@ -64,6 +64,8 @@ class GateAnswerer(threading.Thread):
                 ).first()
                 if ti is not None:
                     detail = session.scalar(select(HITLDetail).where(HITLDetail.ti_id == ti.id))
+                    if detail is None:  # the task is parked but its detail not yet written
+                        continue
                     detail.responded_by = {"id": self.user, "name": self.user}
                     detail.responded_at = timezone.utcnow()
                     detail.chosen_options = [self.option]

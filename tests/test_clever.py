@@ -30,7 +30,7 @@ def test_pages_are_followed_to_the_end(server, tmp_path):
 
 def test_a_429_is_waited_out_and_a_503_retried(server, tmp_path):
     server.faults = [429, 503]
-    waits = []
+    waits: list[float] = []
     result = clever.pull(server.url, "district-token", tmp_path, page_size=100, sleep=waits.append)
     assert result.records["users"] == 2098
     assert waits == [1.0, 2.0]  # Retry-After for the 429, then backoff for the 503

@@ -176,9 +176,9 @@ def test_a_oneroster_delta_after_bulk_removes_exactly_what_it_marks_tobedeleted(
     delta.mkdir()
     files = ["academicSessions", "orgs", "courses", "classes", "users", "enrollments", "demographics"]
     with (delta / "manifest.csv").open("w", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerows([("propertyName", "value"), ("manifest.version", "1.0"), ("oneroster.version", "1.1")])
-        out.writerows((f"file.{f}", "delta" if f in ("users", "enrollments") else "absent") for f in files)
+        lines = csv.writer(handle)
+        lines.writerows([("propertyName", "value"), ("manifest.version", "1.0"), ("oneroster.version", "1.1")])
+        lines.writerows((f"file.{f}", "delta" if f in ("users", "enrollments") else "absent") for f in files)
     users = list(csv.DictReader((bulk / "users.csv").open()))
     with (delta / "users.csv").open("w", newline="") as handle:
         out = csv.DictWriter(handle, fieldnames=list(users[0]))

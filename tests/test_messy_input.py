@@ -162,7 +162,7 @@ def test_a_malformed_clever_record_is_an_error_and_removes_nothing(conn, tmp_pat
     pipeline.sync(conn, CLEVER, clever_upload(tmp_path, "r1", lambda obj, d: None), "r1")
     before = sync_owned_state(conn)
     target = {"class": "sections", "person": "users"}[entity]
-    picked = []
+    picked: list[str] = []
 
     def break_one(obj, d):
         if obj == target and not picked and (obj == "sections" or "teacher" in d.get("roles", {})):
@@ -196,15 +196,16 @@ def test_unusable_emails_and_phones_are_alerts_and_never_stored(conn, tmp_path):
 
 
 def test_a_line_break_and_a_header_in_a_clever_email_is_an_alert_not_a_stored_address(conn, tmp_path):
-    def inject(obj, d):
-        if obj == "users" and "contact" in d["roles"] and not inject.done:
-            d["email"] = d["email"] + "\r\nBcc: everyone@example.org"
-            inject.done = d["id"]
+    injected: list[str] = []
 
-    inject.done = None
+    def inject(obj, d):
+        if obj == "users" and "contact" in d["roles"] and not injected:
+            d["email"] = d["email"] + "\r\nBcc: everyone@example.org"
+            injected.append(d["id"])
+
     planned, _ = pipeline.sync(conn, CLEVER, clever_upload(tmp_path, "r1", inject), "r1")
     assert issues(planned).get("A204") == 1
-    [(email,)] = conn.execute("SELECT email FROM accounts WHERE person_sid = ?", [inject.done]).fetchall()
+    [(email,)] = conn.execute("SELECT email FROM accounts WHERE person_sid = ?", injected).fetchall()
     assert email is None
 
 

@@ -1,6 +1,7 @@
 """Emails rendered from the templates and sent to a real aiosmtpd sink on loopback."""
 
 import time
+from typing import Any
 
 import pytest
 from rostersync import notify
@@ -13,7 +14,7 @@ def sink(tmp_path):
         yield server
 
 
-REPORTS = {
+REPORTS: dict[str, Any] = {
     "summary": "https://reports.example.org/riverside/r1/summary.html",
     "destructive": None,
     "format_errors": "https://reports.example.org/riverside/r1/format_errors.csv",

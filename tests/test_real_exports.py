@@ -28,7 +28,7 @@ def package(folder: Path, version: str, files: dict[str, list[dict]], modes: dic
             out = csv.DictWriter(handle, columns)
             out.writeheader()
             out.writerows(rows)
-    every = (
+    every: tuple[str, ...] = (
         "academicSessions",
         "categories",
         "classes",
@@ -43,14 +43,14 @@ def package(folder: Path, version: str, files: dict[str, list[dict]], modes: dic
         "results",
         "users",
     )
-    every += ("roles", "userProfiles") if version == "1.2" else ()
+    every = (*every, "roles", "userProfiles") if version == "1.2" else every
     manifest = [("manifest.version", "1.0"), ("oneroster.version", version)] + [
         (f"file.{n}", (modes or {}).get(n, "bulk") if n in files else "absent") for n in every
     ]
     with (folder / "manifest.csv").open("w", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["propertyName", "value"])
-        out.writerows(manifest)
+        lines = csv.writer(handle)
+        lines.writerow(["propertyName", "value"])
+        lines.writerows(manifest)
     return folder
 
 
