@@ -61,3 +61,33 @@ def airflow_connection(conn_type: str, **fields) -> str:
 def pytest_collection_modifyitems(items):
     """Tests against running Airflow processes go last: the slowest, and the least likely to fail first."""
     items.sort(key=lambda item: item.get_closest_marker("live") is not None)
+
+
+@pytest.fixture
+def conn(tmp_path):
+    """A migrated store of a district named unit in the test's folder."""
+    from rostersync import store
+
+    with store.connect("unit", tmp_path) as connection:
+        yield connection
+
+
+def backdate(folder: Path, seconds: float = 3600) -> Path:
+    """Every file of an upload written `seconds` ago (an hour: settled, and fresh)."""
+    import time
+
+    then = time.time() - seconds
+    for f in folder.iterdir():
+        os.utime(f, (then, then))
+    return folder
+
+
+def received(sink, n: int, wait: float = 5.0) -> list:
+    """The SMTP sink's messages once it has `n` (or `wait` seconds passed), and a moment more for strays."""
+    import time
+
+    deadline = time.time() + wait
+    while len(sink.messages) < n and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    return list(sink.messages)

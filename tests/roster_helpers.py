@@ -125,3 +125,8 @@ def sync_owned_state(conn) -> dict[str, list]:
             "JOIN classes c USING (class_id) JOIN accounts a USING (account_id) ORDER BY ALL"
         ).fetchall(),
     }
+
+
+def live(state: dict[str, list]) -> dict[str, list]:
+    """The rows a user sees: deactivated accounts and removed memberships left out."""
+    return {k: [r for r in v if r[-1] not in ("deactivated", "removed", "archived")] for k, v in state.items()}

@@ -2,13 +2,7 @@
 
 import pytest
 from roster_helpers import config, prepare, small_district, sync
-from rostersync import gate, runs, store
-
-
-@pytest.fixture
-def conn(tmp_path):
-    with store.connect("unit", tmp_path) as connection:
-        yield connection
+from rostersync import gate, runs
 
 
 def test_the_body_shows_each_held_school_its_reasons_changes_and_the_csv(conn, tmp_path):

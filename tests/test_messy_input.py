@@ -10,12 +10,6 @@ from roster_helpers import Upload, config, small_district, sync_owned_state
 from rostersync import pipeline, quality, store, synth
 
 
-@pytest.fixture
-def conn(tmp_path):
-    with store.connect("unit", tmp_path) as connection:
-        yield connection
-
-
 def run(conn, upload: Upload, tmp_path, run_id: str, cfg=None, answer="Approve"):
     return pipeline.sync(conn, cfg or config(), upload.write(tmp_path / run_id), run_id, answer=answer)
 

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import pytest
 from roster_helpers import Upload, answer_gate, config, prepare, small_district, sync, sync_owned_state
-from rostersync import apply, gate, plan, store
-
-
-@pytest.fixture
-def conn(tmp_path):
-    with store.connect("unit", tmp_path) as connection:
-        yield connection
+from rostersync import apply, gate, plan
 
 
 def header_only() -> Upload:

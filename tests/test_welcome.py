@@ -1,9 +1,9 @@
 """Welcome emails for one school: teachers first, never twice, accounts without email listed."""
 
 import csv
-import time
 
 import pytest
+from conftest import received
 from roster_helpers import small_district, sync
 from rostersync import store, welcome
 from rostersync.dev.servers import SmtpSink
@@ -35,20 +35,12 @@ def _send(conn, sink, tmp_path, run_id, roles=("teachers", "parents", "students"
     )
 
 
-def _received(sink, n):
-    deadline = time.time() + 5
-    while len(sink.messages) < n and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # nothing more should arrive
-    return sink.messages
-
-
 def test_each_new_account_gets_one_welcome_teachers_first(tmp_path, sink):
     with store.connect("unit", tmp_path) as conn:
         sync(conn, _district(), tmp_path, "r1")
         first = _send(conn, sink, tmp_path, "n1")
         second = _send(conn, sink, tmp_path, "n2")
-    messages = _received(sink, 8)
+    messages = received(sink, 8)
     assert first.sent == {"teacher": 1, "guardian": 4, "student": 3}
     assert second.sent == {}  # a rerun sends nobody a second email
     recipients = [m["To"] for m in messages]
@@ -80,7 +72,7 @@ def test_a_rerun_after_new_accounts_sends_only_to_them(tmp_path, sink):
         sync(conn, day2, tmp_path, "r2")
         later = _send(conn, sink, tmp_path, "n2", roles=["teachers"])
     assert later.sent == {"teacher": 1}
-    assert [m["To"] for m in _received(sink, 2)] == ["tn@school.org", "tn2@school.org"]
+    assert [m["To"] for m in received(sink, 2)] == ["tn@school.org", "tn2@school.org"]
 
 
 def test_claimed_accounts_and_other_schools_are_not_welcomed(tmp_path, sink):
@@ -89,7 +81,7 @@ def test_claimed_accounts_and_other_schools_are_not_welcomed(tmp_path, sink):
         conn.execute("UPDATE accounts SET status = 'active', claimed_at = now() WHERE person_sid = 'TN'")
         result = _send(conn, sink, tmp_path, "n1", roles=["teachers", "students"])
     assert result.sent == {"student": 3}
-    assert all(m["To"].startswith("sn") for m in _received(sink, 3))
+    assert all(m["To"].startswith("sn") for m in received(sink, 3))
 
 
 def test_an_unknown_school_names_the_schools_there_are(tmp_path, sink):
@@ -115,4 +107,4 @@ def test_an_address_the_mail_server_refuses_is_listed_and_tried_again_next_time(
     with SmtpSink() as accepting, store.connect("unit", tmp_path) as conn:
         again = _send(conn, accepting, tmp_path, "n2", roles=["students"])
     assert again.sent == {"student": 1}
-    assert [m["To"] for m in _received(accepting, 1)] == ["sn001@school.org"]
+    assert [m["To"] for m in received(accepting, 1)] == ["sn001@school.org"]

@@ -46,15 +46,19 @@ class LandFilesSensor(BaseSensorOperator):
             return PokeReturnValue(is_done=False)
         return PokeReturnValue(is_done=True, xcom_value=result.as_dict())
 
+    def timeout_message(self) -> str:
+        """What the task says when the upload kept changing past the wait: which files, and the rule."""
+        return (
+            f"gave up after {self.source.wait_limit_minutes} min: still being written: "
+            f"{', '.join(self._waiting_on) or 'unknown'} (each file must be unchanged for "
+            f"{self.source.settle_seconds} s)"
+        )
+
     def execute(self, context: Any) -> Any:
         try:
             landed = super().execute(context)
         except AirflowSensorTimeout:
-            raise AirflowSensorTimeout(
-                f"gave up after {self.source.wait_limit_minutes} min: still being written: "
-                f"{', '.join(self._waiting_on) or 'unknown'} (each file must be unchanged for "
-                f"{self.source.settle_seconds} s)"
-            ) from None
+            raise AirflowSensorTimeout(self.timeout_message()) from None
         run = Run(self.config, context["run_id"], smtp=smtp_settings(self.config.smtp_conn_id))
         land_files.warn_if_upload_old(run, LandingResult(**landed))
         return skip_if_unchanged(landed)
@@ -74,10 +78,17 @@ def land_clever(config: DistrictConfig, run_id: str) -> dict:
     from airflow.sdk import BaseHook
 
     conn = BaseHook.get_connection(config.source.conn_id)
-    host = conn.host or ""
-    base_url = host if "://" in host else f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
-    landed = land_files.land_clever(Run(config, run_id), base_url, conn.password or "")
+    landed = land_files.land_clever(Run(config, run_id), clever_base_url(conn), conn.password or "")
     return skip_if_unchanged(landed.as_dict())
+
+
+def clever_base_url(conn: Any) -> str:
+    """The API's base URL from an HTTP connection: its host when that is a URL, else scheme://host:port
+    (https unless the connection's schema says otherwise)."""
+    host = conn.host or ""
+    if "://" in host:
+        return host
+    return f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
 
 
 class RosterApprovalOperator(ApprovalOperator):

@@ -1,4 +1,4 @@
-"""Every DAG task's function, in order, for a district in each SFTP format (no scheduler)."""
+"""Every DAG step over a Run, in order, for a district in each SFTP format (no scheduler)."""
 
 import os
 import time
@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 import pytest
-from conftest import district_yaml
+from conftest import district_yaml, received
 from rostersync import gate, landing, runs, steps, store, synth
 from rostersync.config import load_district
 from rostersync.dev.servers import SmtpSink
@@ -95,14 +95,6 @@ def test_an_upload_younger_than_80_days_sends_no_warning(tmp_path, monkeypatch):
     assert steps.land_files.warn_if_upload_old(Run(config, "r1", smtp=smtp), landed) is False
 
 
-def _received(sink, n):
-    deadline = time.time() + 5
-    while len(sink.messages) < n and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # and nothing more
-    return list(sink.messages)
-
-
 def test_an_unreadable_upload_emails_the_admins_the_errors_with_the_csv(tmp_path, monkeypatch):
     from rostersync.format_check import FormatCheckFailed
 
@@ -119,7 +111,7 @@ def test_an_unreadable_upload_emails_the_admins_the_errors_with_the_csv(tmp_path
         steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(upload))
         with pytest.raises(FormatCheckFailed, match="users.csv"):
             steps.format_check.format_check(Run(config, "r1", smtp=smtp))
-        [email] = _received(sink, 1)
+        [email] = received(sink, 1)
     assert email["To"] == "admin@testville.example.org"
     assert email["Subject"].startswith("Testville Unified") and "format error" in email["Subject"]
     [attachment] = list(email.iter_attachments())
@@ -151,7 +143,7 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
         steps.approve.record_answer(Run(config, "r1"), gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
         steps.apply_diff.apply_diff(Run(config, "r1"))
         steps.notify.notify_admins(Run(config, "r1", smtp=smtp))
-        _hold, summary = _received(sink, 2)
+        _hold, summary = received(sink, 2)
     assert found.errors == {"E101": 1}
     with store.connect("errs") as conn:
         people = conn.execute("SELECT person_sid FROM accounts ORDER BY 1").fetchall()
@@ -187,7 +179,7 @@ def test_each_admin_email_goes_once_per_run_even_when_a_task_runs_again(tmp_path
         steps.apply_diff.apply_diff(Run(config, "r1"))
         first = steps.notify.notify_admins(Run(config, "r1", smtp=smtp))
         again = steps.notify.notify_admins(Run(config, "r1", smtp=smtp))  # notify cleared and rerun
-        _received(flaky, 3)
+        received(flaky, 3)
     assert first.sent_before is False and asdict(again) == {"status": "applied", "recipients": 0, "sent_before": True}
     subjects = [m["Subject"] for m in flaky.messages]
     assert sum("roster sync applied" in s for s in subjects) == 1 and sum("on hold" in s for s in subjects) == 2
