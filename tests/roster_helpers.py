@@ -130,3 +130,11 @@ def sync_owned_state(conn) -> dict[str, list]:
 def live(state: dict[str, list]) -> dict[str, list]:
     """The rows a user sees: deactivated accounts and removed memberships left out."""
     return {k: [r for r in v if r[-1] not in ("deactivated", "removed", "archived")] for k, v in state.items()}
+
+
+def full_roster(conn) -> dict[str, list]:
+    """Every column of every roster table: what a rollback must restore exactly."""
+    return {
+        t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        for t in ("accounts", "classes", "memberships", "schools")
+    }

@@ -1,7 +1,7 @@
 """Apply: the frozen plan verbatim in one transaction, once; rollback; backfills; superseded runs."""
 
 import pytest
-from roster_helpers import answer_gate, prepare, small_district, sync, sync_owned_state
+from roster_helpers import answer_gate, full_roster, prepare, small_district, sync, sync_owned_state
 from rostersync import apply, runs
 
 
@@ -89,14 +89,6 @@ def test_applying_a_run_twice_applies_it_once(conn, tmp_path):
     second = apply.apply_plan(conn, "r2")
     assert second.already_applied and second.counts == first.counts
     assert sync_owned_state(conn) == after
-
-
-def full_roster(conn) -> dict[str, list]:
-    """Every column of every roster table: what a rollback must restore exactly."""
-    return {
-        t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-        for t in ("accounts", "classes", "memberships", "schools")
-    }
 
 
 def test_rollback_of_the_last_run_restores_the_roster_exactly_and_is_logged(conn, tmp_path):

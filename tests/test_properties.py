@@ -5,9 +5,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from roster_helpers import Upload, sync, sync_owned_state
+from roster_helpers import Upload, full_roster, live, sync, sync_owned_state
 from rostersync import apply, store
-from test_plan_apply import full_roster, live
 
 SCHOOLS = ("N", "S")
 
