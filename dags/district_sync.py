@@ -8,10 +8,16 @@ from typing import Any
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
+from rostersync import markdown as md
 from rostersync import steps, store
 from rostersync.config import ConfigError, DistrictConfig, SftpSource, broken_dag_id, load_each
 from rostersync.notify import smtp_settings
-from rostersync.operators import LandFilesSensor, RosterApprovalOperator, build_config_error_dag, land_clever
+from rostersync.operators import (
+    LandFilesSensor,
+    RosterApprovalOperator,
+    build_config_error_dag,
+    land_clever,
+)
 from rostersync.run import Run
 
 DOC = """
@@ -31,12 +37,19 @@ Nightly at {start} {timezone}, from {source}. Each run passes these gates, in or
    school; GX results and failing rows under `expectations/`). A *fatal* expectation fails the run.
 5. **detect_holds**: the plan (every create, update, removal) and the holds per school; writes the
    run's `summary.html` and one page per school, and emails the admins when a school is held.
-6. **approve**: the approval gate. Waits for an approver only when a school is on hold (always on the
-   first sync). *Approve* applies exactly the plan shown; *Reject* applies nothing for held schools
-   (schools not on hold still apply).
+6. **approve**: the approval gate. Waits for an approver only when a school is on hold (always on a
+   school's first sync). *Approve* releases every held school, *Reject* none, or the held schools can
+   be released one by one (with a reason); a school not released stays held and is offered again at
+   the next run. Schools not on hold apply either way. The approvers ({approvers}) get an email with a
+   link when it waits, one reminder after {reminder} h (the `remind_approvers` DAG); unanswered after
+   {timeout} h nothing held is applied and the admins are told.
 7. **apply_diff**: the plan in one transaction, with a change log. Refuses if the roster moved since
    the plan was made: clear `detect_holds` and the tasks after it to recompute.
 8. **notify**: the summary email to {admins}, with links to the reports.
+9. **outcome**: succeeds when every change of the run applied; *skipped*, with the reason in its log,
+   when a school stays on hold (rejected, partly released, approval timed out, paused, disconnected).
+
+**Controls** (from the district YAML, read at each parse; each run records them): {controls}.
 
 Welcome emails to new accounts are sent per school by the manual DAG `notify_accounts`.
 """
@@ -51,7 +64,7 @@ def build_dag(config: DistrictConfig) -> DAG:
         max_active_runs=1,
         tags=["rostersync", config.source.format, config.district_id],
         doc_md=DOC.format(
-            name=config.name,
+            name=md.text(config.name),
             district_id=config.district_id,
             start=start.strftime("%H:%M"),
             timezone=config.timezone,
@@ -61,13 +74,17 @@ def build_dag(config: DistrictConfig) -> DAG:
                 if isinstance(config.source, SftpSource)
                 else "the Clever Data API v3 (a refused token holds every school as Disconnected)"
             ),
-            admins=", ".join(config.admin_emails),
+            admins=md.text(", ".join(config.admin_emails)),
+            approvers=md.text(", ".join([*config.approvers, *config.approver_emails]) or "anyone who may answer"),
+            reminder=config.reminder_after_hours,
+            timeout=config.response_timeout_hours,
+            controls=md.text(config.controls()),
         ),
         default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
         params={
             "force_backfill": Param(
                 False,
-                type="boolean",
+                type=["boolean", "null"],
                 description="Apply even though a run for a newer date is already applied (a backfill).",
             )
         },
@@ -131,8 +148,18 @@ def build_dag(config: DistrictConfig) -> DAG:
                 raise AirflowSkipException("no new data: nothing was applied, so no email")
             return asdict(sent)
 
-        land >> format_check() >> normalize() >> expectations() >> detect_holds() >> approve
-        approve >> apply_diff() >> notify()
+        # Skipped (not green) when the run kept a school on hold: rejected, partly released, timed out.
+        @task(trigger_rule=TriggerRule.NONE_FAILED, doc_md="The run's ending: skipped if a school stays on hold.")
+        def outcome() -> dict:
+            ended = steps.outcome.outcome(this_run())
+            if ended is None:
+                raise AirflowSkipException("nothing was applied by this run")
+            if not ended.all_applied:
+                raise AirflowSkipException(ended.message)
+            return asdict(ended)
+
+        planned = land >> format_check() >> normalize() >> expectations() >> detect_holds()
+        planned >> approve >> apply_diff() >> notify() >> outcome()
     return dag
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -91,3 +93,19 @@ def received(sink, n: int, wait: float = 5.0) -> list:
         time.sleep(0.05)
     time.sleep(0.2)
     return list(sink.messages)
+
+
+def hold_store(path):
+    """Another process holding a district's store open for writing (as a running sync task does)."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder

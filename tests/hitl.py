@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class GateAnswerer(threading.Thread):
     def __init__(
-        self, dag_id: str, option: str, user: str = "approver", task_id: str = "approve", timeout: float = 240
+        self,
+        dag_id: str,
+        option: str | list[str] | Callable[[list[str]], list[str]],
+        user: str = "approver",
+        task_id: str = "approve",
+        timeout: float = 240,
+        params: dict | None = None,
+        time_out: bool = False,
     ):
+        """`option`: what the approver chooses: one option, several, or a function of the options the gate
+        offers (the schools' options are only known once it waits). `params`: the form's fields.
+        `time_out`: nobody answers; the gate gets the event Airflow's HITL trigger sends when the task's
+        response_timeout passes (the triggerer's side of a timeout, which dag.test() does not run)."""
         super().__init__(name="gate-answerer", daemon=True)
         self.dag_id, self.option, self.user, self.task_id, self.timeout = (
             dag_id,
@@ -23,6 +35,9 @@ class GateAnswerer(threading.Thread):
             task_id,
             timeout,
         )
+        self.params = params or {}
+        self.time_out = time_out
+        self.options: list[str] = []
         self.answered_run: str | None = None
         self.error: BaseException | None = None
         self._stop_event = threading.Event()
@@ -68,8 +83,19 @@ class GateAnswerer(threading.Thread):
                         continue
                     detail.responded_by = {"id": self.user, "name": self.user}
                     detail.responded_at = timezone.utcnow()
-                    detail.chosen_options = [self.option]
-                    detail.params_input = {}
+                    self.options = list(detail.options)
+                    if self.time_out:
+                        error = {"error": "The timeout has passed.", "error_type": "timeout"}
+                        handle_event_submit(TriggerEvent(error), task_instance=ti, session=session)
+                        self.answered_run = ti.run_id
+                        self.subject, self.body = detail.subject, detail.body
+                        return
+                    if callable(self.option):
+                        chosen = self.option(self.options)
+                    else:
+                        chosen = [self.option] if isinstance(self.option, str) else list(self.option)
+                    detail.chosen_options = chosen
+                    detail.params_input = self.params
                     session.add(detail)
                     handle_event_submit(
                         TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session

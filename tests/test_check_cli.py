@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import DEMO_FILES
+from conftest import DEMO_FILES, hold_store
 
 
 def check(*args):
@@ -104,22 +104,6 @@ def test_an_expectation_failure_is_one_message_and_exit_1(tmp_path, monkeypatch)
     assert "snap_people: expect_column_values_to_be_null on email" in done.stderr
 
 
-def hold_lock(path):
-    """Another process holding a district's store open for writing (as a running sync task does)."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
-            str(path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    return holder
-
-
 def test_a_busy_store_is_exit_2_for_check_and_rollback(tmp_path):
     import yaml
 
@@ -136,7 +120,7 @@ def test_a_busy_store_is_exit_2_for_check_and_rollback(tmp_path):
             }
         )
     )
-    holder = hold_lock(data / "busy" / "roster.duckdb")
+    holder = hold_store(data / "busy" / "roster.duckdb")
     env = {"ROSTERSYNC_DATA": str(data), "ROSTERSYNC_LOCK_WAIT_SECONDS": "1"}
     try:
         checked = cli(

@@ -15,6 +15,7 @@ TASKS = [
     "approve",
     "apply_diff",
     "notify",
+    "outcome",
 ]
 
 
@@ -31,7 +32,7 @@ def test_the_dags_folder_imports_with_one_dag_per_district(tmp_path, monkeypatch
     district_yaml(tmp_path, "beta")
     bag = dagbag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["notify_accounts", "roster_sync__alpha", "roster_sync__beta"]
+    assert sorted(bag.dag_ids) == ["notify_accounts", "remind_approvers", "roster_sync__alpha", "roster_sync__beta"]
     assert not (tmp_path / "data").exists(), "parsing the DAGs must not touch the stores"
 
 

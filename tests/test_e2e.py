@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import duckdb
 import pytest
@@ -66,7 +67,7 @@ def stack(tmp_path, monkeypatch, airflow_db):
                 extra={"from_email": "rostersync@example.org", "disable_tls": True, "disable_ssl": True},
             ),
         )
-        yield {"smtp": smtp, "data": tmp_path / "data", "drop": drop}
+        yield {"smtp": smtp, "data": tmp_path / "data", "drop": drop, "config": tmp_path / "config"}
 
 
 def load_dag():
@@ -77,10 +78,11 @@ def load_dag():
     return bag.dags[DAG_ID]
 
 
-def run_dag(answer: str | None, logical_date=None):
-    """One dag.test() run; `answer` is what the approver chooses, None when no gate is expected."""
+def run_dag(answer, logical_date=None, params: dict | None = None, time_out: bool = False):
+    """One dag.test() run; `answer` is what the approver chooses (an option, several, or a function of
+    the options offered), None when no gate is expected; `time_out`: nobody answers in time."""
     dag = load_dag()
-    answerer = GateAnswerer(DAG_ID, answer or "Approve")
+    answerer = GateAnswerer(DAG_ID, answer or "Approve", params=params, time_out=time_out)
     answerer.start()
     try:
         dag_run = dag.test(logical_date=logical_date)
@@ -88,7 +90,7 @@ def run_dag(answer: str | None, logical_date=None):
         answerer.stop()
         answerer.join(timeout=10)
     assert answerer.error is None, answerer.error
-    if answer is None:
+    if answer is None and not time_out:
         assert answerer.answered_run is None, "the run waited at the gate but no hold was expected"
     else:
         assert answerer.answered_run == dag_run.run_id, "the run never waited at the gate"
@@ -177,6 +179,69 @@ def test_rejected_first_sync_leaves_the_roster_unchanged(stack):
     assert roster_rows(stack["data"]) == before
     hold, mail = stack["smtp"].messages
     assert "on hold" in hold["Subject"] and "rejected" in mail["Subject"]
+
+
+def by_subject(messages, words: str):
+    [found] = [m for m in messages if words in m["Subject"]]
+    return found
+
+
+def test_the_approver_releases_one_school_and_the_other_is_offered_again_with_no_new_upload(stack, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "http://airflow.example.org")
+    district_yaml(stack["config"], DISTRICT, approver_emails=["lead@impl.example.org"])
+
+    def first_school(options: list[str]) -> list[str]:
+        return [o for o in options if o.startswith("Release ")][:1]
+
+    dag_run, states, answerer = run_dag(first_school, params={"reason": "checked with the principal"})
+    assert answerer.options[:2] == ["Approve", "Reject"] and len(answerer.options) == 4, answerer.options
+    assert dag_run.state == "success"
+    assert states["apply_diff"] == "success" and states["notify"] == "success"
+    assert states["outcome"] == "skipped", "a partly released run must not look like an approved one"
+    [options, decisions, schools] = roster_query(
+        stack["data"],
+        "SELECT option, school_id FROM gate_options",
+        "SELECT school_id, released, reason, decided_by FROM gate_decisions ORDER BY ALL",
+        "SELECT DISTINCT school_id FROM accounts",
+    )
+    released = dict(options)[first_school(answerer.options)[0]]
+    other = next(school for school, is_released, *_ in decisions if not is_released)
+    assert sorted(decisions) == sorted(
+        [
+            (released, True, "checked with the principal", "approver"),
+            (other, False, "checked with the principal", "approver"),
+        ]
+    )
+    assert schools == [(released,)]  # exactly that school applied
+
+    waiting = by_subject(stack["smtp"].messages, "wait for your approval")
+    assert waiting["To"] == "lead@impl.example.org"
+    text = waiting.get_body(preferencelist=("plain",)).get_content()
+    [link] = [word for word in text.split() if word.startswith("http://airflow.example.org/")]
+    assert urlparse(link).path == f"/dags/{DAG_ID}/runs/{dag_run.run_id}/tasks/approve/required_actions"
+
+    # The same files the next night: no new upload, but a school still waits, so the run asks again.
+    second, states, answerer = run_dag("Approve")
+    assert [o for o in answerer.options if o.startswith("Release ")] == [o for o, school in options if school == other]
+    assert states["outcome"] == "success" and states["land_files"] == "success"
+    [schools] = roster_query(stack["data"], "SELECT DISTINCT school_id FROM accounts ORDER BY 1")
+    assert schools == sorted([(released,), (other,)])
+
+
+def test_a_gate_nobody_answers_applies_nothing_held_and_tells_the_admins(stack):
+    dag_run, states, answerer = run_dag(None, time_out=True)
+    assert dag_run.state == "success", states
+    assert states["approve"] == "success" and states["apply_diff"] == "success"
+    assert states["outcome"] == "skipped"
+    [accounts, runs] = roster_query(stack["data"], "SELECT count(*) FROM accounts", "SELECT status FROM sync_runs")
+    assert accounts == [(0,)] and runs == [("approval timed out",)]
+    told = by_subject(stack["smtp"].messages, "approval timed out")
+    assert told["To"] == "admin@testville.example.org"
+    # the next run of the same files asks again
+    second, states, answerer = run_dag("Approve")
+    assert states["outcome"] == "success"
+    [accounts] = roster_query(stack["data"], "SELECT count(*) FROM accounts")
+    assert accounts[0][0] == expected_counts()["accounts"]
 
 
 def test_a_changed_upload_applies_without_waiting_when_nothing_is_held(stack):

@@ -19,14 +19,17 @@ def test_the_body_shows_each_held_school_its_reasons_changes_and_the_csv(conn, t
     }
     subject, body = gate.render_gate(conn, config(), "r2", links)
     assert subject == "Unit District: approve roster changes (1 school(s) on hold)"
-    assert "### School `N`: on hold" in body and "**data_removals**" in body
+    assert "### School N (`N`): on hold" in body and "**data_removals**" in body  # name and id
     assert "- accounts: +0 ~0 -6" in body
-    assert "classes changing most: `CN` +0 -6" in body
-    assert "account `SN000`" in body
+    assert "classes changing most" not in body
+    assert "removals, first ten: account student `SN000`" in body  # students before their parents
+    assert "roster as of 20" in body and "version" not in body
+    # the totals say what applies without an answer and what waits for it
+    assert "| accounts | 0 | 0 | 0 | 0 | 0 | 6 |" in body
     assert "[destructive_changes.csv](https://reports.example.org/unit/r2/destructive_changes.csv)" in body
     assert "[summary.html](https://reports.example.org/unit/r2/summary.html)" in body
-    assert "- report: [N summary](https://reports.example.org/unit/r2/schools/N/summary.html)" in body
-    assert "School `S`" not in body
+    assert "- report: [School N summary](https://reports.example.org/unit/r2/schools/N/summary.html)" in body
+    assert "(`S`)" not in body
     for personal in ("Dent0", "sn000@school.org", "Stu"):
         assert personal not in body
 
@@ -44,5 +47,5 @@ def test_the_answer_is_stored_with_the_run(conn, tmp_path):
     gate.record_answer(conn, "r1", gate.REJECT, "ana", None)
     run = runs.load_sync_run(conn, "r1")
     assert (run.status, run.gate_answer, run.approved_by) == ("rejected", "Reject", "ana")
-    with pytest.raises(ValueError, match="must be Approve or Reject"):
+    with pytest.raises(ValueError, match="must be Approve, Reject or a school the gate offered"):
         gate.record_answer(conn, "r1", "Maybe", "ana", None)

@@ -77,4 +77,5 @@ def test_the_dag_runs_the_gates_in_the_pipelines_order(tmp_path, monkeypatch):
     monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
     district_yaml(tmp_path, "alpha")
     dag = DagBag(dag_folder=str(REPO / "dags" / "district_sync.py")).dags["roster_sync__alpha"]
-    assert tuple(t.task_id for t in dag.topological_sort()) == ORDER
+    gates = tuple(t.task_id for t in dag.topological_sort())
+    assert gates == ORDER

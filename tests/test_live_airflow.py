@@ -79,3 +79,40 @@ def test_setting_approve_to_success_through_the_rest_api_makes_apply_diff_refuse
         assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
         [(status, answer)] = conn.execute("SELECT status, gate_answer FROM sync_runs").fetchall()
     assert (status, answer) == ("waiting for approval", None)
+
+
+def test_an_approver_releases_one_school_through_the_rest_api_with_a_reason(airflow):
+    """The REST PATCH the Required Actions page sends: one school's option and a reason. The API server
+    checks the answer against the options the gate stored for this run."""
+    api, data = airflow
+    run = api.call("POST", f"/dags/{DAG}/dagRuns", json={"logical_date": None})
+    runs = f"/dags/{DAG}/dagRuns/{run['dag_run_id']}"
+    api.wait_until(
+        "the gate to wait", lambda: api.call("GET", f"{runs}/taskInstances/approve")["state"] == "awaiting_input", 300
+    )
+    detail = api.call("GET", f"{runs}/taskInstances/approve/-1/hitlDetails")
+    options = detail["options"]
+    assert options[:2] == ["Approve", "Reject"] and len(options) > 3, options
+    assert detail["multiple"] is True and "reason" in detail["params"]
+    chosen = options[2]
+    api.call(
+        "PATCH",
+        f"{runs}/taskInstances/approve/-1/hitlDetails",
+        json={"chosen_options": [chosen], "params_input": {"reason": "checked by phone"}},
+    )
+    state = api.wait_until(
+        "the run to end", lambda: (s := api.call("GET", runs)["state"]) in ("success", "failed") and s, 300
+    )
+    states = {t["task_id"]: t["state"] for t in api.call("GET", f"{runs}/taskInstances")["task_instances"]}
+    assert state == "success" and states["apply_diff"] == "success", states
+    assert states["outcome"] == "skipped", states  # partly released: not all green
+    with store.connect("riverside", data, read_only=True) as conn:
+        [(school,)] = conn.execute(
+            "SELECT school_id FROM gate_options WHERE run_id = ? AND option = ?", [run["dag_run_id"], chosen]
+        ).fetchall()
+        assert conn.execute("SELECT DISTINCT school_id FROM accounts").fetchall() == [(school,)]
+        released = conn.execute(
+            "SELECT school_id, released, reason FROM gate_decisions WHERE run_id = ? AND released",
+            [run["dag_run_id"]],
+        ).fetchall()
+    assert released == [(school, True, "checked by phone")]

@@ -108,6 +108,7 @@ def test_html_escapes_what_came_from_the_data(sink):
         approved_by=None,
         approved_at=None,
         holds=[],
+        counts={"accounts": {"create": 1, "update": 0, "remove": 0}},
         reports=REPORTS,
     )
     assert "&lt;b&gt;Evil" in email.html

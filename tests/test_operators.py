@@ -48,7 +48,13 @@ def test_a_poke_waits_on_a_file_still_being_written_then_lands(config, tmp_path,
         ),
     )
     sensor = LandFilesSensor(task_id="land_files", config=config)
+    assert sensor.poke_interval == 300
     assert sensor.poke({"run_id": "r1"}).is_done is False and "users.csv" in sensor._waiting_on
+    # it looks again when the files should have settled (90 s), not a whole poke interval later
+    assert 80 <= sensor.poke_interval <= 91, sensor.poke_interval
+    backdate(folder, 60)
+    assert sensor.poke({"run_id": "r1"}).is_done is False
+    assert 20 <= sensor.poke_interval <= 31, sensor.poke_interval
     backdate(folder)
     done = sensor.poke({"run_id": "r1"})
     assert done.is_done and done.xcom_value["upload_sha256"]

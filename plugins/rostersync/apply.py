@@ -15,9 +15,10 @@ import duckdb
 
 from rostersync import store
 from rostersync.errors import RosterSyncError
+from rostersync.gate import released_schools
 from rostersync.holds import held_schools
 from rostersync.plan import ENTITIES, PlanSummary, plan_summary
-from rostersync.runs import APPROVE, REJECT, SyncRun, load_sync_run, save_sync_run
+from rostersync.runs import APPROVE, PARTIAL, REJECT, TIMED_OUT, SyncRun, load_sync_run, save_sync_run
 
 
 class PlanStale(RosterSyncError):
@@ -74,7 +75,7 @@ def apply_plan(
                 "changes. It was checked and its reports written; nothing was applied."
             )
         summary = plan_summary(conn, run_id)
-        released = _gate_released(run, summary, held_schools(conn, run_id), approvers)
+        released = _gate_released(conn, run, summary, held_schools(conn, run_id), approvers)
         version = store.roster_version(conn)
         if version != summary.roster_version:
             raise PlanStale(
@@ -91,8 +92,9 @@ def apply_plan(
         store.execute(conn, "apply/drop_apply_tables")
         run.logical_date = logical_date or run.logical_date
         run.landing_sha256 = landing_sha256 or run.landing_sha256
-        # A rejected run applied only its schools without a hold; its upload does not count as applied.
-        run.status = "rejected" if run.gate_answer == REJECT else "applied"
+        # A rejected (or timed-out) run applied only its schools without a hold; its upload does not count
+        # as applied. A partly released one did apply: its schools still held are offered again next run.
+        run.status = {REJECT: "rejected", TIMED_OUT: "approval timed out"}.get(run.gate_answer or "", "applied")
         run.roster_version_before = version
         run.counts = counts
         run.applied_at = datetime.now(UTC).replace(tzinfo=None)
@@ -102,24 +104,27 @@ def apply_plan(
     return ApplyResult(run_id, False, counts, held)
 
 
-def _gate_released(run: SyncRun, summary: PlanSummary, held: list[str], approvers: Sequence[str]) -> bool:
-    """Whether the held schools apply (an Approve) or stay held (a Reject); refuses without an answer."""
+def _gate_released(
+    conn: duckdb.DuckDBPyConnection, run: SyncRun, summary: PlanSummary, held: list[str], approvers: Sequence[str]
+) -> list[str]:
+    """The held schools the gate's answer released; refuses without an answer for this plan."""
     if not held:
-        return False
-    answer = run.gate_answer
+        return []
     problem = None
-    if answer not in (APPROVE, REJECT) or not run.approved_by or run.approved_at is None:
+    if run.gate_answer not in (APPROVE, REJECT, PARTIAL, TIMED_OUT) or run.approved_at is None:
+        problem = "no answer from the approval gate is recorded"
+    elif run.gate_answer != TIMED_OUT and not run.approved_by:
         problem = "no answer from the approval gate is recorded"
     elif run.gate_plan_id is None or run.gate_plan_id != summary.plan_id:
         problem = "the gate's answer was given for another plan (the plan was computed again after it)"
-    elif approvers and run.approved_by not in approvers:
+    elif approvers and run.gate_answer != TIMED_OUT and run.approved_by not in approvers:
         problem = f"it was answered by {run.approved_by!r}, who is not one of the district's approvers"
     if problem:
         raise ApprovalMissing(
             message=f"run {run.run_id}: {len(held)} school(s) on hold ({', '.join(held[:10])}), but {problem}; "
             "nothing was applied."
         )
-    return answer == APPROVE
+    return [school for school in released_schools(conn, run.run_id) if school in held]
 
 
 class RollbackRefused(RosterSyncError):

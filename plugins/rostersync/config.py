@@ -9,12 +9,12 @@ import difflib
 import hashlib
 import re
 import zoneinfo
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError, field_validator, model_validator
 
 from rostersync.formats import Format, get_format
 
@@ -67,6 +67,27 @@ class Accounts(_Strict):
     parents: StrictBool = True
 
 
+THRESHOLDS = (
+    "removal_share",
+    "removal_min_count",
+    "update_share",
+    "update_min_count",
+    "addition_share",
+    "addition_min_count",
+)
+
+
+class EntityThresholds(_Strict):
+    """One entity's own thresholds; what is left out is the district's."""
+
+    removal_share: StrictShare | None = None
+    removal_min_count: StrictCount | None = None
+    update_share: StrictShare | None = None
+    update_min_count: StrictCount | None = None
+    addition_share: StrictShare | None = None
+    addition_min_count: StrictCount | None = None
+
+
 class HoldThresholds(_Strict):
     removal_share: StrictShare = 0.10
     removal_min_count: StrictCount = 5
@@ -74,6 +95,72 @@ class HoldThresholds(_Strict):
     update_min_count: StrictCount = 20
     addition_share: StrictShare = Field(0.50, description="new accounts past this share of a school's hold it")
     addition_min_count: StrictCount = Field(50, description="...and at least this many (never on a first sync)")
+    accounts: EntityThresholds = EntityThresholds()
+    classes: EntityThresholds = EntityThresholds()
+    memberships: EntityThresholds = EntityThresholds()
+
+    def rows(self) -> list[tuple]:
+        """(entity, removal_share, removal_min_count, update_share, update_min_count, addition_share,
+        addition_min_count) per entity: its own value where it has one, else the district's. Additions
+        hold a school on new accounts; on new classes or memberships only where their section sets it
+        (a new term adds many of both by design)."""
+
+        def value(entity: str, name: str) -> float | int | None:
+            own = getattr(getattr(self, entity), name)
+            if own is not None or (name == "addition_share" and entity != "accounts"):
+                return own
+            return getattr(self, name)
+
+        entities = ("accounts", "classes", "memberships")
+        return [(entity, *(value(entity, name) for name in THRESHOLDS)) for entity in entities]
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Blackout(_Strict):
+    """A window when nothing is applied without an approver: dates (inclusive), weekdays, times of day,
+    or any mix (all that are given must match), on the district's clock when the plan is made."""
+
+    start: date | None = None
+    end: date | None = None
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(default_factory=list)
+    start_time: time | None = Field(None, description="with end_time: a daily window, may cross midnight")
+    end_time: time | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=80)] = "blackout"
+
+    @model_validator(mode="after")
+    def _a_window(self) -> Blackout:
+        if self.start is None and self.end is None and not self.weekdays and self.start_time is None:
+            raise ValueError("give dates (start, end), weekdays, or times (start_time, end_time)")
+        if (self.start_time is None) != (self.end_time is None):
+            raise ValueError("start_time and end_time go together")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+    def covers(self, at: datetime) -> bool:
+        """Whether `at` (the district's local time) is inside the window."""
+        day, now = at.date(), at.time().replace(tzinfo=None)
+        if self.start is not None and day < self.start or self.end is not None and day > self.end:
+            return False
+        if self.weekdays and WEEKDAYS[at.weekday()] not in self.weekdays:
+            return False
+        if self.start_time is not None and self.end_time is not None:
+            if self.start_time <= self.end_time:
+                return self.start_time <= now < self.end_time
+            return now >= self.start_time or now < self.end_time  # across midnight
+        return True
+
+    def describe(self) -> str:
+        parts = []
+        if self.start or self.end:
+            parts.append(f"{self.start or '...'} to {self.end or '...'}")
+        if self.weekdays:
+            parts.append("on " + "/".join(self.weekdays))
+        if self.start_time and self.end_time:
+            parts.append(f"{self.start_time:%H:%M}-{self.end_time:%H:%M}")
+        return " ".join(parts) + f" ({self.reason})"
 
 
 class School(_Strict):
@@ -96,6 +183,49 @@ class DistrictConfig(_Strict):
     schools: dict[str, School] = Field(default_factory=dict)
     smtp_conn_id: str = "smtp_default"
     app_url: str | None = Field(None, description="where new accounts sign in, given in their welcome emails")
+    approver_emails: list[str] = Field(default_factory=list, description="told when the gate waits")
+    response_timeout_hours: Annotated[int, Strict(), Field(ge=1)] = Field(
+        72, description="a gate nobody answers in this time keeps its schools held"
+    )
+    reminder_after_hours: StrictCount = Field(24, description="approvers reminded once after this (0: never)")
+    mode: Literal["full", "additive", "paused"] = Field(
+        "full", description="additive: creates and updates only; paused: check and report only"
+    )
+    blackout: list[Blackout] = Field(default_factory=list, description="windows when nothing applies unasked")
+
+    def in_blackout(self, at: datetime) -> Blackout | None:
+        """The first blackout window `at` falls in (any time zone: read on the district's clock)."""
+        local = at.astimezone(zoneinfo.ZoneInfo(self.timezone)) if at.tzinfo else at
+        return next((b for b in self.blackout if b.covers(local)), None)
+
+    def controls(self) -> str:
+        """The district's sync controls in one plain sentence (escape it where it goes)."""
+        mode = {
+            "full": "full",
+            "additive": "additive (creates and updates only: removals listed, never applied)",
+            "paused": "paused (checked and reported only)",
+        }[self.mode]
+        h = self.holds
+        own = [
+            f"{entity}: " + ", ".join(f"{k} {v}" for k, v in getattr(h, entity).model_dump(exclude_none=True).items())
+            for entity in ("accounts", "classes", "memberships")
+            if getattr(h, entity).model_dump(exclude_none=True)
+        ]
+        return (
+            f"mode {mode}; blackout: {', '.join(b.describe() for b in self.blackout) or 'none'}; "
+            f"a school is held past {h.removal_share:.0%} removals (at least {h.removal_min_count}), "
+            f"{h.update_share:.0%} updates (at least {h.update_min_count}), "
+            f"{h.addition_share:.0%} new accounts (at least {h.addition_min_count})"
+            + (f"; own thresholds for {'; '.join(own)}" if own else "")
+            + f"; unanswered approvals time out after {self.response_timeout_hours} h"
+        )
+
+    def settings(self) -> dict:
+        """What a run records of the district's controls: the rules it ran under."""
+        return self.model_dump(
+            mode="json",
+            include={"mode", "blackout", "holds", "accounts", "schools", "approvers", "response_timeout_hours"},
+        )
 
     @field_validator("source", mode="before")
     @classmethod
@@ -127,7 +257,7 @@ class DistrictConfig(_Strict):
             raise ValueError("must be inside the nightly window 23:00-05:00 (district local time)")
         return value
 
-    @field_validator("admin_emails")
+    @field_validator("admin_emails", "approver_emails")
     @classmethod
     def _emails_look_like_emails(cls, value: list[str]) -> list[str]:
         for address in value:

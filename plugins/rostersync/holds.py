@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import duckdb
 
 from rostersync import store
 from rostersync.config import DistrictConfig
 
-NOTHING_TO_RELEASE = ("disconnected",)
-"""Holds that an approval cannot release: there is no change to apply."""
+NOTHING_TO_RELEASE = ("disconnected", "paused")
+"""Holds that an approval cannot release: no change to apply (disconnected), or the district's own
+choice to apply nothing (mode paused)."""
 
 
 @dataclass(frozen=True)
@@ -20,30 +22,37 @@ class Hold:
     detail: str
 
 
-def detect_holds(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str) -> list[Hold]:
+def detect_holds(
+    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, now: datetime | None = None
+) -> list[Hold]:
     """Replace the run's holds from its plan (`plan.compute_plan` already wrote them with the plan, in
     one transaction; this recomputes them); returns them, per school."""
     with store.transaction(conn):
-        insert_holds(conn, config, run_id)
+        insert_holds(conn, config, run_id, now)
     return plan_holds(conn, run_id)
 
 
-def insert_holds(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str) -> None:
-    """The hold rules over the run's plan, inside the caller's transaction."""
-    thresholds = config.holds
+def insert_holds(
+    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, now: datetime | None = None
+) -> None:
+    """The hold rules over the run's plan, inside the caller's transaction: each entity's thresholds,
+    the district's mode (additive: removals hold nothing) and blackout windows (read at `now`, default
+    the present moment, on the district's clock: a blackout is about when the app's roster changes)."""
+    blackout = config.in_blackout(now or datetime.now(UTC))
+    store.execute(conn, "holds/create_thresholds")
+    conn.executemany(store.sql("holds/insert_threshold"), config.holds.rows())
     store.execute(
         conn,
         "holds/insert_plan_holds",
         {
             "run_id": run_id,
-            "removal_share": thresholds.removal_share,
-            "removal_min_count": thresholds.removal_min_count,
-            "update_share": thresholds.update_share,
-            "update_min_count": thresholds.update_min_count,
-            "addition_share": thresholds.addition_share,
-            "addition_min_count": thresholds.addition_min_count,
+            "paused": config.mode == "paused",
+            "additive": config.mode == "additive",
+            "blackout": blackout is not None,
+            "blackout_reason": blackout.reason if blackout else "",
         },
     )
+    store.execute(conn, "holds/drop_thresholds")
 
 
 def plan_holds(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[Hold]:
@@ -51,5 +60,9 @@ def plan_holds(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[Hold]:
 
 
 def held_schools(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
-    """Schools whose changes wait for the gate's answer (a disconnected school has none to release)."""
-    return sorted({h.school for h in plan_holds(conn, run_id) if h.reason not in NOTHING_TO_RELEASE})
+    """Schools whose changes wait for the gate's answer. A school with a hold no answer can release
+    (disconnected: no change to apply; paused: the district's choice) is never offered, whatever else
+    holds it."""
+    found = plan_holds(conn, run_id)
+    unreleasable = {h.school for h in found if h.reason in NOTHING_TO_RELEASE}
+    return sorted({h.school for h in found} - unreleasable)

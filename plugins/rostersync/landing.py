@@ -48,6 +48,8 @@ class LandingResult:
     """When the district wrote the upload (the newest file's modification time, epoch seconds)."""
     disconnected: bool = False
     """Clever refused the district's token: nothing was pulled."""
+    settles_in: float = 0.0
+    """While waiting: seconds until the last file still being written has been unchanged long enough."""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -98,7 +100,8 @@ def land_upload(
         now = time.time() if now is None else now
         settling = [name for name in wanted if now - (listing[name].st_mtime or 0) < settle_seconds]
         if settling:
-            return LandingResult(folder=str(dest), waiting_on=settling)
+            settles_in = max(settle_seconds - (now - (listing[name].st_mtime or 0)) for name in settling)
+            return LandingResult(folder=str(dest), waiting_on=settling, settles_in=settles_in)
         result = _copy(remote, remote_path, wanted, listing, dest, max(listing[n].st_mtime or 0 for n in wanted))
     return _compare(result, last_applied)
 

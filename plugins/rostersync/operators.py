@@ -8,10 +8,11 @@ nothing is on hold, and storing the answer with the run for apply_diff to read.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from airflow.providers.sftp.hooks.sftp import SFTPHook
-from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOperator
+from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
@@ -43,6 +44,8 @@ class LandFilesSensor(BaseSensorOperator):
             hook.close_conn()
         self._waiting_on = result.waiting_on
         if result.waiting_on:
+            # Look again when the files should have settled, not a whole poke interval later.
+            self.poke_interval = max(5.0, min(float(self.source.poke_interval_seconds), result.settles_in + 1))
             return PokeReturnValue(is_done=False)
         return PokeReturnValue(is_done=True, xcom_value=result.as_dict())
 
@@ -91,32 +94,66 @@ def clever_base_url(conn: Any) -> str:
     return f"{conn.schema or 'https'}://{host}" + (f":{conn.port}" if conn.port else "")
 
 
-class RosterApprovalOperator(ApprovalOperator):
-    """Approve or reject the run's frozen plan; does not wait when no school is on hold."""
+class RosterApprovalOperator(HITLOperator):
+    """The gate: Approve (every held school), Reject (none), or held schools one by one, with a reason.
+    Does not wait when no school is on hold; tells the approvers when it does; a gate nobody answers
+    within the district's response_timeout_hours keeps its schools held (and the admins are told)."""
+
+    APPROVE, REJECT = approve.APPROVE, approve.REJECT
 
     def __init__(self, *, config: DistrictConfig, **kwargs: Any) -> None:
-        assigned = [{"id": user, "name": user} for user in config.approvers] or None
-        super().__init__(subject="Roster changes", body=None, assigned_users=assigned, **kwargs)
+        from airflow.sdk import Param
+
+        assigned: Any = [{"id": user, "name": user} for user in config.approvers] or None
+        kwargs.pop("params", None)  # the DAG's (force_backfill): Airflow passes them, but they are not the gate's
+        super().__init__(
+            subject="Roster changes",
+            body=None,
+            options=[approve.APPROVE, approve.REJECT],
+            multiple=True,
+            params={  # the form: a reason, free text
+                "reason": Param(
+                    None,
+                    type=["null", "string"],
+                    maxLength=approve.REASON_MAX,
+                    description="Why (kept with the run; seen by the admins)",
+                )
+            },
+            assigned_users=assigned,
+            response_timeout=timedelta(hours=config.response_timeout_hours),
+            **kwargs,
+        )
         self.config = config
 
     def execute(self, context: Any) -> Any:
-        opened = approve.open_gate(Run(self.config, context["run_id"]))
+        run = Run(self.config, context["run_id"], smtp=smtp_settings(self.config.smtp_conn_id))
+        opened = approve.open_gate(run)
         if not opened.needed:
             self.log.info("No school is on hold and this is not a first sync: no approval needed.")
-            return {"chosen_options": [self.APPROVE], "auto_approved": True}
-        self.subject, self.body = opened.subject, opened.body
+            return {"chosen_options": [approve.APPROVE], "auto_approved": True}
+        self.subject, self.body, self.options = opened.subject, opened.body, opened.options
+        try:
+            link = self.generate_link_to_ui_from_context(context=context)
+        except ValueError:  # no [api] base_url: the email says where to look without a link
+            link = None
+        approve.tell_approvers(run, link)
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        # HITLOperator's, not ApprovalOperator's: a Reject must not skip apply_diff, which still
-        # applies the schools that were not on hold (and nothing of those that were).
+        run = Run(self.config, context["run_id"], smtp=smtp_settings(self.config.smtp_conn_id))
+        if event.get("error_type") == "timeout":
+            approve.record_timeout(run)
+            return {"chosen_options": [], "timed_out": True}
+        self.options = approve.offered_options(run)  # the options of this run's gate, not the DAG file's
+        # HITLOperator's: a Reject must not skip apply_diff, which still applies the schools not on hold.
         answer = HITLOperator.execute_complete(self, context, event)
         user = answer.get("responded_by_user") or {}
         approve.record_answer(
-            Run(self.config, context["run_id"]),
-            answer["chosen_options"][0],
+            run,
+            list(answer["chosen_options"]),
             (user.get("id") or user.get("name")) if isinstance(user, dict) else str(user),
             answer.get("responded_at"),
+            (answer.get("params_input") or {}).get("reason"),
         )
         return answer
 

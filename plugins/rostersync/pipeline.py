@@ -20,8 +20,18 @@ from rostersync.format_check import FormatCheckFailed, FormatReport, NothingToSy
 if TYPE_CHECKING:
     from rostersync.config import DistrictConfig
 
-ORDER = ("land_files", "format_check", "normalize", "expectations", "detect_holds", "approve", "apply_diff", "notify")
-"""The DAG's tasks, in order."""
+ORDER = (
+    "land_files",
+    "format_check",
+    "normalize",
+    "expectations",
+    "detect_holds",
+    "approve",
+    "apply_diff",
+    "notify",
+    "outcome",
+)
+"""The DAG's tasks, in order (and remind_approvers beside approve)."""
 
 
 __all__ = ["ORDER", "NothingToSync", "Planned", "plan_upload", "sync"]

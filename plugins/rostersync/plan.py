@@ -6,9 +6,10 @@ verbatim. Nothing here writes to the roster.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 
@@ -43,6 +44,8 @@ class PlanSummary:
     """The day the data stands for: enrollments and terms were current on it or not."""
     holds: tuple[Hold, ...] = ()
     """The plan's holds, per school (computed with it, in one transaction)."""
+    computed_at: datetime | None = None
+    """When the plan was computed: the roster as of then is what it changes (UTC)."""
 
     @property
     def waiting(self) -> list[Hold]:
@@ -55,12 +58,17 @@ class PlanSummary:
 
 
 def compute_plan(
-    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, upload_age_days: float | None = None
+    conn: duckdb.DuckDBPyConnection,
+    config: DistrictConfig,
+    run_id: str,
+    upload_age_days: float | None = None,
+    now: datetime | None = None,
 ) -> PlanSummary:
     """Diff the run's snapshot against the roster into the plan tables, and the holds over it, replacing
     any earlier plan, in one transaction (a plan never exists without its holds).
 
-    `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals."""
+    `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals. `now`: the
+    clock the district's blackout windows are read on (default: now)."""
     with store.transaction(conn):
         version = store.roster_version(conn)
         store.execute(conn, "plan/create_cfg_schools")
@@ -83,10 +91,11 @@ def compute_plan(
                 "suppress_removals": upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS,
                 "upload_age_days": upload_age_days,
                 "plan_id": uuid.uuid4().hex,
+                "settings": json.dumps(config.settings()),
             },
         )
         store.execute(conn, "plan/drop_cfg_schools")
-        insert_holds(conn, config, run_id)
+        insert_holds(conn, config, run_id, now)
     return plan_summary(conn, run_id)
 
 
@@ -115,9 +124,11 @@ def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
     changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
     for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):
         changes[entity] = {"create": create, "update": update, "remove": remove}
-    version, is_initial, suppressed, age, plan_id, data_date = rows[0]
+    version, is_initial, suppressed, age, plan_id, data_date, computed_at = rows[0]
     found = tuple(plan_holds(conn, run_id))
-    return PlanSummary(run_id, version, is_initial, changes, bool(suppressed), age, plan_id, data_date, found)
+    return PlanSummary(
+        run_id, version, is_initial, changes, bool(suppressed), age, plan_id, data_date, found, computed_at
+    )
 
 
 def school_map(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, list[str]]:

@@ -196,6 +196,16 @@ def school_pages(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> 
     return pages
 
 
+def _decision(released: bool, reason: str | None, by: str | None, at: Any) -> str:
+    """The gate's answer for one held school, in words."""
+    if by is None and not released:
+        said = "kept on hold: nobody answered the gate in time"
+    else:
+        said = ("released" if released else "kept on hold") + (f" by {by}" if by else "")
+    when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+    return said + when + (f" (reason: {reason})" if reason else "")
+
+
 def write_summaries(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **page: Any) -> Path:
     """The run's `summary.html` and one `schools/<school>/summary.html` per source school: state and
     holds, changes per entity, errors and alerts with links to their CSVs. `page` is what every page
@@ -204,12 +214,16 @@ def write_summaries(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, 
     from rostersync.plan import plan_summary, school_changes
 
     catalogue = errors.CATALOGUE
-    page = {"data_date": plan_summary(conn, run_id).data_date, **page}
+    page = {"data_date": plan_summary(conn, run_id).data_date, "controls": None, **page}
     holds: dict[str, list] = {}
     for hold in plan_holds(conn, run_id):
         holds.setdefault(hold.school, []).append(hold)
     changes = school_changes(conn, run_id)
     states = {school: (state, reasons) for school, state, reasons in store.query(conn, "apply/select_school_states")}
+    decisions = {
+        school: _decision(released, reason, by, at)
+        for school, released, reason, by, at in store.query(conn, "gate/select_gate_decisions", {"run_id": run_id})
+    }
     issue_counts: dict[str | None, dict[str, int]] = {}
     for school_sid, code, n in store.query(conn, "reports/select_school_issue_counts", {"run_id": run_id}):
         issue_counts.setdefault(school_sid, {})[code] = n
@@ -243,6 +257,7 @@ def write_summaries(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, 
             "state": state or "Not in the roster yet",
             "reasons": reasons,
             "holds": holds.get(school_id, []),
+            "decision": decisions.get(school_id),
             "changes": changes.get(school_id, {}),
             "issues": issues(issue_counts.get(school_sid, {}), where),
             "destructive_csv": (where / "destructive_changes.csv").exists(),

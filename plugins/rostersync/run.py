@@ -97,16 +97,33 @@ class Run:
     def write_summaries(self, conn: duckdb.DuckDBPyConnection, **page: Any) -> Path:
         """The run's report pages (summary.html and one per school), with what `page` says of the run."""
         return reports.write_summaries(
-            conn, self.run_id, self.reports, district=self.config.name, district_id=self.district_id, **page
+            conn,
+            self.run_id,
+            self.reports,
+            district=self.config.name,
+            district_id=self.district_id,
+            controls=self.config.controls(),
+            **page,
         )
 
     def email_admins(
         self, template: str, attachments: tuple[Path, ...] = (), purpose: str | None = None, **context: Any
     ) -> bool:
-        """One email from include/templates to the district's admins; every template knows the district
-        and the links to the run's reports. Sent once per run and purpose (default: the template): a
-        cleared and rerun task, or a retry, does not send it again. Returns whether it was sent now."""
-        if self.smtp is None:
+        """One email to the district's admins (see `email`)."""
+        return self.email(self.config.admin_emails, template, attachments, purpose, **context)
+
+    def email(
+        self,
+        to: list[str],
+        template: str,
+        attachments: tuple[Path, ...] = (),
+        purpose: str | None = None,
+        **context: Any,
+    ) -> bool:
+        """One email from include/templates; every template knows the district and the links to the run's
+        reports. Sent once per run and purpose (default: the template): a cleared and rerun task, or a
+        retry, does not send it again. Returns whether it was sent now."""
+        if self.smtp is None or not to:
             return False
         purpose = purpose or template
         with self.store() as conn:
@@ -118,7 +135,7 @@ class Run:
             return False
         email = notify.render(
             template,
-            self.config.admin_emails,
+            to,
             attachments,
             district=self.config.name,
             district_id=self.district_id,

@@ -16,7 +16,13 @@ import duckdb
 from rostersync import store
 
 APPROVE = "Approve"
+"""The gate's option that releases every held school."""
 REJECT = "Reject"
+"""The gate's option that releases none."""
+PARTIAL = "Partial"
+"""The answer recorded when some held schools were released and others not."""
+TIMED_OUT = "Timed out"
+"""The answer recorded when nobody answered within the district's response timeout: none released."""
 
 
 @dataclass
@@ -33,6 +39,9 @@ class SyncRun:
     applied_at: datetime | None = None
     gate_plan_id: str | None = None
     """The plan the gate was opened for, and so the plan its answer releases."""
+    gate_opened_at: datetime | None = None
+    gate_link: str | None = None
+    """The gate's page in Airflow (its Required Action), for the approvers' emails."""
 
 
 def load_sync_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> SyncRun | None:

@@ -228,10 +228,12 @@ class RosterBusy(RosterSyncError):
     code = "R050"
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, read_only: bool, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the store, waiting while another process has it (DuckDB allows one writer process: a sync
-    task, notify_accounts and the rollback command take turns). `$ROSTERSYNC_LOCK_WAIT_SECONDS`, 600."""
-    wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+    task, notify_accounts and the rollback command take turns). `wait` seconds, default
+    `$ROSTERSYNC_LOCK_WAIT_SECONDS`, else 600."""
+    if wait is None:
+        wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -249,12 +251,15 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def connect(district_id: str, root: Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An open, migrated connection to a district's store, closed on exit."""
+def connect(
+    district_id: str, root: Path | None = None, read_only: bool = False, lock_wait: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An open, migrated connection to a district's store, closed on exit. `lock_wait`: how long to wait
+    for another process's lock (see `_open`)."""
     path = roster_path(district_id, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     read_only = read_only and path.exists()
-    conn = _open(path, read_only)
+    conn = _open(path, read_only, lock_wait)
     try:
         _configure(conn)
         if not read_only:

@@ -3,12 +3,19 @@
 
 CREATE OR REPLACE TEMP TABLE apply_schools AS
 SELECT * FROM plan_schools WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+-- An additive district (mode additive, as the plan recorded it) never applies a removal: the plan lists
+-- them, the apply skips them.
+CREATE OR REPLACE TEMP TABLE apply_mode AS
+SELECT coalesce((SELECT settings->>'mode' FROM plan_runs WHERE run_id = $run_id), 'full') = 'additive' AS additive;
 CREATE OR REPLACE TEMP TABLE apply_accounts AS
-SELECT * FROM plan_accounts WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+SELECT * FROM plan_accounts WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
+  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove');
 CREATE OR REPLACE TEMP TABLE apply_classes AS
-SELECT * FROM plan_classes WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+SELECT * FROM plan_classes WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
+  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove');
 CREATE OR REPLACE TEMP TABLE apply_memberships AS
-SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
+SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
+  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove');
 
 -- A create's after image is the created row itself (created_run = this run): logging it again would
 -- double the write of a first sync for nothing an undo needs.
@@ -99,16 +106,24 @@ UPDATE memberships SET status = 'removed', removed_run = $run_id, updated_run = 
 FROM apply_membership_ids p
 WHERE p.class_id = memberships.class_id AND p.account_id = memberships.account_id AND p.op = 'remove';
 
--- School states: on hold where a hold was not released, paused where deselected, else connected.
+-- School states: on hold where a hold was not released (and since when: a school already on hold keeps
+-- its date), paused where deselected, else connected.
+CREATE OR REPLACE TEMP TABLE previous_state AS SELECT * FROM school_state;
 DELETE FROM school_state WHERE school_id IN (SELECT school_id FROM plan_school_map WHERE run_id = $run_id);
 INSERT INTO school_state
 SELECT m.school_id,
        CASE WHEN NOT bool_and(m.selected) THEN 'Paused'
             WHEN count(h.reason) > 0 AND m.school_id NOT IN (SELECT school_id FROM released_schools) THEN 'On hold'
             ELSE 'Connected' END,
-       string_agg(DISTINCT h.reason, ', ' ORDER BY h.reason),
-       now()::TIMESTAMP
+       string_agg(DISTINCT h.reason, ', ' ORDER BY h.reason)
+           || CASE WHEN count(h.reason) > 0 AND m.school_id NOT IN (SELECT school_id FROM released_schools)
+                   THEN '; not released at run ' || $run_id ELSE '' END,
+       CASE WHEN count(h.reason) > 0 AND m.school_id NOT IN (SELECT school_id FROM released_schools)
+            THEN coalesce(min(p.since) FILTER (WHERE p.state = 'On hold'), now()::TIMESTAMP)
+            ELSE now()::TIMESTAMP END
 FROM plan_school_map m
 LEFT JOIN plan_holds h ON h.run_id = m.run_id AND h.school_id = m.school_id
+LEFT JOIN previous_state p ON p.school_id = m.school_id
 WHERE m.run_id = $run_id AND m.mapped
 GROUP BY m.school_id;
+DROP TABLE previous_state;

@@ -1,5 +1,8 @@
--- Holds over a computed plan, per school, replacing any the run had. Params: $run_id and the district's
--- thresholds.
+-- Holds over a computed plan, per school, replacing any the run had. Params: $run_id, $paused, $additive (the
+-- district's mode: removals are never applied, so they hold nothing), $blackout (the data date is in a
+-- blackout: every school with a change waits), $blackout_reason. Needs temp table hold_thresholds
+-- (entity, removal_share, removal_min_count, update_share, update_min_count, addition_share,
+-- addition_min_count): each entity's thresholds.
 DELETE FROM plan_holds WHERE run_id = $run_id;
 
 CREATE OR REPLACE TEMP TABLE school_changes AS
@@ -17,25 +20,42 @@ UNION ALL
 SELECT 'memberships', c.school_id, count(*) FROM memberships m JOIN classes c USING (class_id)
 WHERE m.status = 'active' GROUP BY ALL;
 
--- A district's first sync waits for approval as a whole.
+-- A school's first sync waits for approval: a school with no account in the roster yet (a new
+-- district's every school, a school new to the district) that this plan changes. An empty upload never
+-- ends it; a school with nothing to sync yet holds nothing.
 INSERT INTO plan_holds
-SELECT $run_id, m.school_id, 'initial_sync', 'first sync of this district: every school waits for approval'
+SELECT $run_id, m.school_id, 'initial_sync', 'first sync of this school: its changes wait for approval'
 FROM (SELECT DISTINCT school_id FROM plan_school_map WHERE run_id = $run_id AND selected AND mapped) m
-WHERE (SELECT is_initial FROM plan_runs WHERE run_id = $run_id);
+WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.school_id = m.school_id)
+  AND EXISTS (SELECT 1 FROM school_changes c WHERE c.school_id = m.school_id
+              AND c.additions + c.updates + c.removes > 0);
 
 INSERT INTO plan_holds
 SELECT $run_id, c.school_id, 'data_removals',
        printf('%d of %d %s would be removed (%.1f%%, limit %.0f%%)', c.removes, h.held, c.entity,
-              100.0 * c.removes / h.held, 100.0 * $removal_share)
-FROM school_changes c JOIN school_holdings h USING (school_id, entity)
-WHERE c.removes >= $removal_min_count AND c.removes > $removal_share * h.held;
+              100.0 * c.removes / h.held, 100.0 * t.removal_share)
+FROM school_changes c JOIN school_holdings h USING (school_id, entity) JOIN hold_thresholds t USING (entity)
+WHERE NOT $additive AND c.removes >= t.removal_min_count AND c.removes > t.removal_share * h.held;
 
 INSERT INTO plan_holds
 SELECT $run_id, c.school_id, 'data_updates',
        printf('%d of %d %s would be updated (%.1f%%, limit %.0f%%)', c.updates, h.held, c.entity,
-              100.0 * c.updates / h.held, 100.0 * $update_share)
-FROM school_changes c JOIN school_holdings h USING (school_id, entity)
-WHERE c.updates >= $update_min_count AND c.updates > $update_share * h.held;
+              100.0 * c.updates / h.held, 100.0 * t.update_share)
+FROM school_changes c JOIN school_holdings h USING (school_id, entity) JOIN hold_thresholds t USING (entity)
+WHERE c.updates >= t.update_min_count AND c.updates > t.update_share * h.held;
+
+-- A paused district (mode paused): every school with a change is checked and reported, never applied
+-- (no approver can release it: nothing waits at the gate).
+INSERT INTO plan_holds
+SELECT DISTINCT $run_id, c.school_id, 'paused', 'the district is paused (mode: paused): checked and reported only'
+FROM school_changes c
+WHERE $paused;
+
+-- A blackout (summer, say): every school with a change waits for an approver.
+INSERT INTO plan_holds
+SELECT DISTINCT $run_id, c.school_id, 'blackout', $blackout_reason || ': nothing is applied without an approver'
+FROM school_changes c
+WHERE $blackout AND (c.removes > 0 AND NOT $additive OR c.updates > 0 OR c.additions > 0);
 
 -- A school the roster holds that this upload would leave with no account at all (an export that lost
 -- the school, or an empty file): held whatever its size, since no threshold counts a small school.
@@ -43,7 +63,7 @@ INSERT INTO plan_holds
 SELECT $run_id, c.school_id, 'school_emptied',
        printf('the upload has none of this school''s %d accounts: every one would be removed', h.held)
 FROM school_changes c JOIN school_holdings h USING (school_id, entity)
-WHERE c.entity = 'accounts' AND h.held > 0 AND c.removes >= h.held;
+WHERE NOT $additive AND c.entity = 'accounts' AND h.held > 0 AND c.removes >= h.held;
 
 -- Moves: accounts or classes that leave one roster school for another (a school renumbered in the SIS,
 -- a bad export). Counted against the school they leave; both schools wait, the move in their detail.
@@ -66,20 +86,21 @@ SELECT DISTINCT $run_id, school_id, 'data_moves', detail FROM (
                AS detail
     FROM school_moves m
     LEFT JOIN school_holdings h ON h.entity = m.entity AND h.school_id = m.from_school
-    WHERE m.moved >= $removal_min_count
-      AND (m.moved > $removal_share * coalesce(h.held, 0)
+        JOIN hold_thresholds t ON t.entity = m.entity
+    WHERE m.moved >= t.removal_min_count
+      AND (m.moved > t.removal_share * coalesce(h.held, 0)
            OR m.to_school NOT IN (SELECT school_id FROM schools))
 );
 
--- Additions: more new accounts than the district expects at once (off on a first sync: it waits as a
--- whole anyway). A school new to the roster counts as holding none.
+-- Additions: more new accounts than the district expects at once (and new classes or memberships where the
+-- district sets their own addition_share). Off on a school's first sync: it waits as a whole anyway.
 INSERT INTO plan_holds
 SELECT $run_id, c.school_id, 'data_additions',
        printf('%d new %s (the school has %d; limit %.0f%%)', c.additions, c.entity, coalesce(h.held, 0),
-              100.0 * $addition_share)
-FROM school_changes c LEFT JOIN school_holdings h USING (school_id, entity)
-WHERE c.entity = 'accounts' AND NOT (SELECT is_initial FROM plan_runs WHERE run_id = $run_id)
-  AND c.additions >= $addition_min_count AND c.additions > $addition_share * coalesce(h.held, 0);
+              100.0 * t.addition_share)
+FROM school_changes c LEFT JOIN school_holdings h USING (school_id, entity) JOIN hold_thresholds t USING (entity)
+WHERE t.addition_share IS NOT NULL AND EXISTS (SELECT 1 FROM accounts a WHERE a.school_id = c.school_id)
+  AND c.additions >= coalesce(t.addition_min_count, 0) AND c.additions > t.addition_share * coalesce(h.held, 0);
 
 DROP TABLE school_changes; DROP TABLE school_holdings; DROP TABLE school_moves;
 

@@ -220,15 +220,13 @@ WHERE NOT $suppress_removals AND r.status = 'active'
   AND NOT EXISTS (SELECT 1 FROM wanted_memberships w
                   WHERE w.class_sid = r.class_sid AND w.person_sid = r.person_sid);
 
--- A district stays on its first sync until a sync that created accounts was approved at the gate and
--- applied: an empty upload, or one whose holds were rejected, never ends it.
+-- A district is on its first sync while its roster has no account (accounts are only ever made in a
+-- school its approver released: an empty upload, or a rejected one, never ends it). The settings are
+-- the district's controls as this run ran under them.
 INSERT INTO plan_runs (run_id, roster_version, is_initial, computed_at, removals_suppressed, upload_age_days, plan_id,
-                       data_date)
-SELECT $run_id, $roster_version,
-       NOT EXISTS (SELECT 1 FROM sync_runs
-                   WHERE status = 'applied' AND gate_answer = 'Approve'
-                     AND coalesce(try_cast(counts->'accounts'->>'create' AS BIGINT), 0) > 0),
-       now()::TIMESTAMP, $suppress_removals, $upload_age_days, $plan_id, (SELECT data_date FROM run_date);
+                       data_date, settings)
+SELECT $run_id, $roster_version, NOT EXISTS (SELECT 1 FROM accounts),
+       now()::TIMESTAMP, $suppress_removals, $upload_age_days, $plan_id, (SELECT data_date FROM run_date), $settings;
 
 DROP TABLE synced_schools; DROP TABLE frozen_schools; DROP TABLE person_school; DROP TABLE error_people;
 DROP TABLE run_date; DROP TABLE current_memberships; DROP TABLE error_classes; DROP TABLE error_guardianships; DROP TABLE guardianships; DROP TABLE error_pairs;

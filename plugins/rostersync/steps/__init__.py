@@ -11,6 +11,8 @@ from rostersync.steps import (
     normalize,
     notify,
     notify_accounts,
+    outcome,
+    remind_approvers,
 )
 
 __all__ = [
@@ -23,4 +25,6 @@ __all__ = [
     "normalize",
     "notify",
     "notify_accounts",
+    "outcome",
+    "remind_approvers",
 ]

@@ -25,8 +25,11 @@ def land_files(run: Run, remote: landing.Remote) -> landing.LandingResult:
         settle_seconds=source.settle_seconds,
         last_applied=last,
     )
+    _offer_held_again(run, result)
     if result.waiting_on:
-        log.info("still being written, waiting: %s", ", ".join(result.waiting_on))
+        log.info(
+            "still being written, waiting: %s (settled in %.0f s)", ", ".join(result.waiting_on), result.settles_in
+        )
     else:
         log.info(
             "landed %d files (upload sha256 %s) in %s", len(result.files), result.upload_sha256[:12], result.folder
@@ -45,11 +48,24 @@ def land_clever(run: Run, base_url: str, token: str) -> landing.LandingResult:
         return not pulled.disconnected
 
     result = landing.land_pulled(run.landing, pull, last)
+    _offer_held_again(run, result)
     if result.disconnected:
         log.warning("Clever refused the district token: the district is disconnected; nothing will be applied")
     else:
         log.info("landed %d Clever pages (sha256 %s)", len(result.files), result.upload_sha256[:12])
     return result
+
+
+def _offer_held_again(run: Run, result: landing.LandingResult) -> None:
+    """The upload last applied, again, is no new data: unless a school still waits for approval (not
+    released, or timed out), which the run must offer again."""
+    if not result.same_as_run:
+        return
+    with run.store(read_only=True) as conn:
+        [(waiting,)] = store.query(conn, "runs/select_waiting_schools")
+    if waiting:
+        log.info("same upload as run %s, but %d school(s) still on hold: planned again", result.same_as_run, waiting)
+        result.same_as_run = None
 
 
 def warn_if_upload_old(run: Run, landed: landing.LandingResult) -> bool:

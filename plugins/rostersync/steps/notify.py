@@ -38,7 +38,7 @@ def notify_admins(run: Run) -> Notified | None:
     if any(h.reason == "disconnected" for h in summary.holds):
         template, context = "clever_disconnected", {}
     elif synced.status == "rejected":
-        template, context = "sync_rejected", {"holds": list(summary.holds)}
+        template, context = "sync_rejected", {"holds": summary.waiting, "counts": synced.counts}
     else:
         template, context = (
             "sync_completed",

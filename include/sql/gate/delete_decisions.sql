@@ -1,0 +1,1 @@
+DELETE FROM gate_decisions WHERE run_id = $run_id;

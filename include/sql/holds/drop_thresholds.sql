@@ -1,0 +1,1 @@
+DROP TABLE hold_thresholds;

@@ -1,0 +1,1 @@
+INSERT INTO hold_thresholds VALUES (?, ?, ?, ?, ?, ?, ?);

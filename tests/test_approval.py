@@ -1,0 +1,183 @@
+"""The gate the way implementation teams answer it: per-school releases with a reason, the approvers told
+(and reminded once), a gate nobody answers; the steps over a real store and a real SMTP sink, without
+Airflow's scheduler (tests/test_e2e.py runs the same under dag.test())."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+import pytest
+from conftest import hold_store, received
+from roster_helpers import config, prepare, small_district
+from rostersync import runs
+from rostersync.dev.servers import SmtpSink
+from rostersync.notify import SmtpSettings
+from rostersync.run import Run
+from rostersync.steps import apply_diff, approve, outcome
+
+APPROVER = "lead@impl.example.org"
+LINK = "http://airflow.example.org/dags/roster_sync__unit/runs/r1/tasks/approve/required_actions?map_index=-1"
+
+
+@pytest.fixture
+def mail(tmp_path):
+    with SmtpSink(tmp_path / "mail") as sink:
+        yield sink, SmtpSettings(host="127.0.0.1", port=sink.port, from_email="rostersync@example.org")
+
+
+def planned(tmp_path, smtp, run_id: str = "r1", upload=None, **overrides) -> Run:
+    """A run of the unit district (first sync of schools N and S unless `upload` says otherwise), planned."""
+    cfg = config(approver_emails=[APPROVER], **overrides)
+    run = Run(cfg, run_id, smtp=smtp)
+    with run.store() as conn:
+        prepare(conn, upload or small_district(), tmp_path, run_id, cfg)
+    return run
+
+
+def roster_schools(run: Run) -> dict[str, int]:
+    with run.store(read_only=True) as conn:
+        return dict(conn.execute("SELECT school_id, count(*) FROM accounts GROUP BY ALL ORDER BY ALL").fetchall())
+
+
+def test_the_gate_offers_each_held_school_by_name_and_applies_only_those_released(data_root, tmp_path, mail):
+    run = planned(tmp_path, mail[1])
+    opened = approve.open_gate(run)
+    assert opened.needed
+    assert opened.options == ["Approve", "Reject", "Release N (School N)", "Release S (School S)"]
+    assert "School N" in opened.body and "waits for you" in opened.body
+    at = datetime(2026, 11, 23, 8, 30)
+    approve.record_answer(run, ["Release N (School N)"], "lead", at, "N checked with its principal")
+    result = apply_diff.apply_diff(run)
+    assert result.held_schools == ["S"]
+    assert roster_schools(run) == {"N": 41}  # 1 teacher, 20 students, 20 parents; nothing of S
+    with run.store(read_only=True) as conn:
+        decisions = conn.execute("SELECT school_id, released, reason, decided_by, decided_at FROM gate_decisions")
+        assert sorted(decisions.fetchall()) == [
+            ("N", True, "N checked with its principal", "lead", at),
+            ("S", False, "N checked with its principal", "lead", at),
+        ]
+        states = dict(conn.execute("SELECT school_id, reasons FROM school_state WHERE state = 'On hold'").fetchall())
+        synced = runs.load_sync_run(conn, "r1")
+    assert states == {"S": "initial_sync; not released at run r1"}
+    assert synced is not None and synced.gate_answer == runs.PARTIAL and synced.status == "applied"
+    ended = outcome.outcome(run)
+    assert ended is not None and not ended.all_applied and ended.kept_on_hold == ["S"]
+    assert ended.message.startswith("partly released by lead: 1 school(s) applied, 1 kept on hold (S)")
+
+
+def test_a_school_not_released_is_offered_again_by_the_next_run_of_the_same_upload(data_root, tmp_path, mail):
+    run = planned(tmp_path, mail[1])
+    approve.open_gate(run)
+    approve.record_answer(run, ["Release S (School S)"], "lead", datetime(2026, 11, 23, 8, 30))
+    apply_diff.apply_diff(run)
+    again = planned(tmp_path, mail[1], "r2")  # the same files, a night later
+    opened = approve.open_gate(again)
+    assert opened.needed and opened.options == ["Approve", "Reject", "Release N (School N)"]
+    approve.record_answer(again, ["Approve"], "lead", datetime(2026, 11, 24, 8, 30))
+    apply_diff.apply_diff(again)
+    assert roster_schools(again) == {"N": 41, "S": 41}
+    ended = outcome.outcome(again)
+    assert ended is not None and ended.all_applied, ended
+
+
+def test_an_answer_that_names_no_offered_option_is_refused(data_root, tmp_path, mail):
+    run = planned(tmp_path, mail[1])
+    approve.open_gate(run)
+    for wrong in (["Release X (School X)"], [], ["release n (school n)"]):
+        with pytest.raises(ValueError, match="gate answer must be"):
+            approve.record_answer(run, wrong, "lead", datetime(2026, 11, 23, 8, 30))
+
+
+def test_the_approvers_get_the_link_then_one_reminder_after_the_delay_never_two(data_root, tmp_path, mail):
+    sink, smtp = mail
+    run = planned(tmp_path, smtp, reminder_after_hours=24, approvers=[APPROVER, "jo"])
+    approve.open_gate(run)
+    assert approve.tell_approvers(run, LINK)
+    [waiting] = received(sink, 1)
+    assert waiting["To"] == APPROVER  # "jo" is an Airflow user id, not an address
+    assert "2 school(s) wait for your approval" in waiting["Subject"]
+    text = waiting.get_body(preferencelist=("plain",)).get_content()
+    assert LINK in text and "N: initial_sync" in text and "S: initial_sync" in text
+    assert urlparse(LINK).path == "/dags/roster_sync__unit/runs/r1/tasks/approve/required_actions"
+    assert not approve.tell_approvers(run, LINK)  # once per run: a retried task does not send it again
+
+    with run.store(read_only=True) as conn:
+        opened_at = runs.load_sync_run(conn, "r1").gate_opened_at  # type: ignore[union-attr]
+    assert opened_at is not None
+    assert approve.remind_approvers(run, now=opened_at + timedelta(hours=23)) is False  # not yet
+    assert len(received(sink, 2, wait=0.5)) == 1
+    assert approve.remind_approvers(run, now=opened_at + timedelta(hours=25)) is True
+    [_, reminder] = received(sink, 2)
+    assert reminder["Subject"].startswith("Reminder: ")
+    assert LINK in reminder.get_body(preferencelist=("plain",)).get_content()  # the link the gate recorded
+    assert approve.remind_approvers(run, now=opened_at + timedelta(hours=49)) is False  # once, not twice
+    assert len(received(sink, 3, wait=0.5)) == 2
+
+
+def test_the_reminder_round_finds_every_districts_waiting_gates_and_skips_a_busy_store(data_root, tmp_path, mail):
+    from rostersync import store
+    from rostersync.steps.remind_approvers import remind_all
+
+    sink, smtp = mail
+    waiting = planned(tmp_path, smtp, reminder_after_hours=2)
+    approve.open_gate(waiting)
+    never_ran = config(district_id="quiet", approver_emails=[APPROVER])
+    with waiting.store(read_only=True) as conn:
+        opened_at = runs.load_sync_run(conn, "r1").gate_opened_at  # type: ignore[union-attr]
+    assert opened_at is not None
+    configs = [waiting.config, never_ran]
+    assert remind_all(configs, lambda _c: smtp, now=opened_at + timedelta(hours=1)).reminded == {}
+    holder = hold_store(store.roster_path("unit"))  # a sync writing the store: skipped, nothing lost
+    try:
+        busy = remind_all(configs, lambda _c: smtp, now=opened_at + timedelta(hours=3))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert busy.busy == ["unit"] and busy.reminded == {}
+    done = remind_all(configs, lambda _c: smtp, now=opened_at + timedelta(hours=3))
+    assert done.reminded == {"unit": ["r1"]} and not store.roster_path("quiet").exists()
+    assert remind_all(configs, lambda _c: smtp, now=opened_at + timedelta(hours=4)).reminded == {}
+    late = remind_all(configs, lambda _c: smtp, now=opened_at + timedelta(hours=100))  # past the timeout
+    assert late.reminded == {}
+    [reminder] = received(sink, 1)
+    assert reminder["To"] == APPROVER and reminder["Subject"].startswith("Reminder: ")
+
+
+def test_no_reminder_once_answered_or_when_the_district_wants_none(data_root, tmp_path, mail):
+    sink, smtp = mail
+    run = planned(tmp_path, smtp)
+    approve.open_gate(run)
+    approve.record_answer(run, ["Reject"], "lead", datetime(2026, 11, 23, 8, 30))
+    assert approve.remind_approvers(run, now=datetime(2030, 1, 1)) is False
+    quiet = planned(tmp_path, smtp, "r9", reminder_after_hours=0)
+    approve.open_gate(quiet)
+    assert approve.remind_approvers(quiet, now=datetime(2030, 1, 1)) is False
+    assert received(sink, 1, wait=0.5) == []
+
+
+def test_a_gate_nobody_answers_keeps_every_held_school_held_and_tells_the_admins(data_root, tmp_path, mail):
+    """What the approve task does when the triggerer reports the response_timeout passed."""
+    from rostersync.operators import RosterApprovalOperator
+
+    sink, smtp = mail
+    run = planned(tmp_path, smtp, response_timeout_hours=2)
+    operator = RosterApprovalOperator(task_id="approve", config=run.config)
+    assert operator.response_timeout == timedelta(hours=2)
+    approve.open_gate(run)
+    event = {"error": "The timeout has passed, and the response has not yet been received.", "error_type": "timeout"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("rostersync.operators.smtp_settings", lambda _conn_id: smtp)
+        answer = operator.execute_complete({"run_id": "r1"}, event)
+    assert answer == {"chosen_options": [], "timed_out": True}
+    result = apply_diff.apply_diff(run)
+    assert result.held_schools == ["N", "S"] and roster_schools(run) == {}
+    [told] = received(sink, 1)
+    assert told["To"] == "admin@unit.example.org" and "timed out" in told["Subject"]
+    with run.store(read_only=True) as conn:
+        synced = runs.load_sync_run(conn, "r1")
+    assert synced is not None and synced.status == "approval timed out"
+    ended = outcome.outcome(run)
+    assert ended is not None and ended.message.startswith("approval timed out: 2 school(s) kept on hold (N, S)")
+    again = planned(tmp_path, smtp, "r2")
+    assert approve.open_gate(again).options == ["Approve", "Reject", "Release N (School N)", "Release S (School S)"]
