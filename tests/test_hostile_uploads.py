@@ -434,6 +434,32 @@ def test_a_zip_bomb_is_refused_before_it_is_written(tmp_path):
     assert not (tmp_path / "package").exists() and not (tmp_path / "package.partial").exists()
 
 
+def test_a_large_real_package_unpacks_whatever_the_order_of_its_members(tmp_path):
+    """A big users.csv (text compresses about 5x) before small files: each member's ratio is its own."""
+    from rostersync.format_check import FormatReport
+
+    users = "".join(f"U{n},{n * 7919 % 1000003},{n * 2654435761 % 2**32:x}\n" for n in range(800_000)).encode()
+    assert len(users) > 15 * 2**20  # past the 10 MiB the ratio check starts at
+    with zipfile.ZipFile(tmp_path / "big.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("users.csv", users)
+        archive.writestr("orgs.csv", b"sourcedId,status\n" + b"1,active\n" * 3)  # small and very compressible
+        archive.writestr("manifest.csv", b"propertyName,value\n" * 40)
+    report = FormatReport("oneroster_v1_1")
+    unpacked = unpack_package(get_format("oneroster_v1_1"), tmp_path, report, ZipLimits())
+    assert report.errors == [] and (unpacked / "users.csv").stat().st_size == len(users)
+
+
+def test_many_small_members_that_unpack_to_far_more_than_the_zip_are_refused(tmp_path):
+    from rostersync.format_check import FormatReport
+
+    with zipfile.ZipFile(tmp_path / "many.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in ("users", "orgs", "classes", "courses", "enrollments", "academicSessions", "demographics"):
+            archive.writestr(f"{name}.csv", b"0" * (9 * 2**20))  # each under the 10 MiB floor, 63 MiB together
+    report = FormatReport("oneroster_v1_1")
+    unpack_package(get_format("oneroster_v1_1"), tmp_path, report, ZipLimits())
+    assert [e.code for e in report.errors] == ["F015"]
+
+
 def test_a_zip_with_too_many_members_is_refused(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

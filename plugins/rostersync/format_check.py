@@ -296,17 +296,22 @@ def unpack_package(
                     continue
             if not report.ok:
                 return folder
-            written = 0
+            written = compressed = 0  # the whole package so far: many small members count together
             for name in seen.values():
                 member = archive.getinfo(name)
                 base = re.split(r"[/\\]", name)[-1]
+                compressed += max(member.compress_size, 1)
+                this = 0  # this member: its own ratio, whatever came before it
                 with archive.open(member) as source, (partial / base).open("wb") as out:
                     while chunk := source.read(1 << 20):
                         written += len(chunk)
-                        if written > limits.total_bytes or (
-                            written > limits.ratio_floor and written > limits.max_ratio * max(member.compress_size, 1)
+                        this += len(chunk)
+                        if (
+                            written > limits.total_bytes
+                            or (this > limits.ratio_floor and this > limits.max_ratio * max(member.compress_size, 1))
+                            or (written > limits.ratio_floor and written > limits.max_ratio * compressed)
                         ):
-                            refuse("F015", f"unpacks past {limits.total_bytes // 2**20} MiB or its stated ratio")
+                            refuse("F015", f"{base} unpacks past {limits.total_bytes // 2**20} MiB or its stated ratio")
                             return folder
                         out.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
