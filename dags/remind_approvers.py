@@ -32,6 +32,8 @@ It runs apart from the district DAGs so that a run ends as soon as its gate is a
     def remind() -> dict:
         configs = load_valid_districts(store.config_dir())  # the YAML as it is now, not at parse time
         done = remind_all(configs, lambda config: smtp_settings(config.smtp_conn_id))
+        if done.failed:  # after every other district had its turn; a retry never reminds twice
+            raise RuntimeError(f"reminders failed for {sorted(done.failed)}: {done.failed}")
         return {"reminded": done.reminded, "busy": done.busy}
 
     remind()

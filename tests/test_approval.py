@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import hold_store, received
-from roster_helpers import config, prepare, small_district
-from rostersync import runs
+from roster_helpers import Upload, config, prepare, small_district
+from rostersync import apply, holds, runs
 from rostersync.dev.servers import SmtpSink
 from rostersync.notify import SmtpSettings
 from rostersync.run import Run
@@ -181,3 +181,112 @@ def test_a_gate_nobody_answers_keeps_every_held_school_held_and_tells_the_admins
     assert ended is not None and ended.message.startswith("approval timed out: 2 school(s) kept on hold (N, S)")
     again = planned(tmp_path, smtp, "r2")
     assert approve.open_gate(again).options == ["Approve", "Reject", "Release N (School N)", "Release S (School S)"]
+
+
+def moved(students: int) -> Upload:
+    """Both schools as first synced, but `students` of S's students (and their parents) now at N."""
+    up = small_district()
+    movers = {f"SS{n:03d}" for n in range(students)}
+    up.school_enrollments = [("N", who) if who in movers else (s, who) for s, who in up.school_enrollments]
+    up.class_enrollments = [
+        ("CN", who, *rest) if who in movers else (c, who, *rest) for c, who, *rest in up.class_enrollments
+    ]
+    return up
+
+
+def test_releasing_the_school_a_move_goes_to_keeps_the_move_while_the_school_it_leaves_is_held(
+    data_root, tmp_path, mail
+):
+    run = planned(tmp_path, mail[1])
+    approve.open_gate(run)
+    approve.record_answer(run, ["Approve"], "lead", datetime(2026, 11, 23, 8, 30))
+    apply_diff.apply_diff(run)
+    before = roster_schools(run)
+    second = planned(tmp_path, mail[1], "r2", upload=moved(10))
+    with second.store(read_only=True) as conn:
+        held = {(h.school, h.reason) for h in holds.plan_holds(conn, "r2")}
+    assert {("N", "data_moves"), ("S", "data_moves")} <= held
+    approve.open_gate(second)
+    approve.record_answer(second, ["Release N (School N)"], "lead", datetime(2026, 11, 24, 8, 30))
+    apply_diff.apply_diff(second)
+    assert roster_schools(second) == before  # nobody left S while S is on hold
+    with second.store(read_only=True) as conn:
+        in_n = conn.execute(
+            "SELECT count(*) FROM memberships m JOIN classes c USING (class_id) JOIN accounts a USING (account_id) "
+            "WHERE c.class_sid = 'CN' AND a.school_id = 'S' AND m.status = 'active'"
+        ).fetchone()
+    assert in_n == (0,)  # nor joined N's class half-moved
+
+
+@pytest.mark.parametrize(
+    "answer", [["Approve", "Reject"], ["Reject", "Release N (School N)"], ["Release N (School N)", "Timed out"]]
+)
+def test_a_contradictory_answer_releases_nothing(data_root, tmp_path, mail, answer):
+    run = planned(tmp_path, mail[1])
+    approve.open_gate(run)
+    recorded = approve.record_answer(run, answer, "lead", datetime(2026, 11, 23, 8, 30))
+    assert recorded.gate_answer in (runs.REJECT, runs.TIMED_OUT)
+    assert apply_diff.apply_diff(run).held_schools == ["N", "S"] and roster_schools(run) == {}
+
+
+def test_schools_whose_options_would_read_the_same_get_options_of_their_own(data_root, tmp_path, mail):
+    long_a, long_b = "A" * 150 + "-one", "A" * 150 + "-two"  # the same once cut to fit
+    up = small_district(schools=(long_a, long_b))
+    run = planned(tmp_path, mail[1], upload=up, schools={long_a: {}, long_b: {}})
+    options = approve.open_gate(run).options
+    assert len(options) == 4 and len(set(options)) == 4 and all(len(o) <= 200 for o in options)
+    approve.record_answer(run, [options[2]], "lead", datetime(2026, 11, 23, 8, 30))
+    with run.store(read_only=True) as conn:
+        released = conn.execute("SELECT school_id FROM gate_decisions WHERE released").fetchall()
+    assert released == [(long_a,)]
+
+
+def test_a_held_school_that_leaves_the_upload_no_longer_keeps_the_district_replanning(data_root, tmp_path, mail):
+    from rostersync import store
+
+    run = planned(tmp_path, mail[1])
+    approve.open_gate(run)
+    approve.record_answer(run, ["Release N (School N)"], "lead", datetime(2026, 11, 23, 8, 30))
+    apply_diff.apply_diff(run)
+    with run.store(read_only=True) as conn:
+        assert store.query(conn, "runs/select_waiting_schools") == [(1,)]
+    only_n = small_district(schools=("N",))
+    later = planned(tmp_path, mail[1], "r2", upload=only_n)
+    apply_diff.apply_diff(later)  # nothing held: N is in the roster, S is gone from the upload
+    with later.store(read_only=True) as conn:
+        assert store.query(conn, "runs/select_waiting_schools") == [(0,)]
+
+
+def test_the_same_upload_is_planned_again_when_the_districts_controls_changed(data_root, tmp_path, mail):
+    from conftest import backdate
+    from rostersync import landing
+    from rostersync.steps import land_files
+
+    folder = backdate(small_district().write(tmp_path / "drop"))
+    paused = config(mode="paused")
+    landed = land_files.land_files(Run(paused, "r1"), landing.LocalFolder(folder))
+    run = Run(paused, "r1", smtp=mail[1])
+    with run.store() as conn:
+        prepare(conn, small_district(), tmp_path, "r1", paused)
+        apply.apply_plan(conn, "r1", landing_sha256=landed.upload_sha256)
+    assert roster_schools(run) == {}  # paused: checked and reported only
+    assert land_files.land_files(Run(paused, "r2"), landing.LocalFolder(folder)).same_as_run == "r1"
+    unpaused = land_files.land_files(Run(config(), "r3"), landing.LocalFolder(folder))
+    assert unpaused.same_as_run is None  # the same files may now apply: planned again
+
+
+def test_an_apply_that_falls_in_a_blackout_window_holds_the_schools_with_no_hold(data_root, tmp_path, mail):
+    run = planned(tmp_path, mail[1])
+    approve.open_gate(run)
+    approve.record_answer(run, ["Approve"], "lead", datetime(2026, 11, 23, 8, 30))
+    apply_diff.apply_diff(run)
+    up = small_district()
+    up.users = [(*u[:3], "Renamed", *u[4:]) if u[0] == "SS000" else u for u in up.users]
+    today = datetime.now().date().isoformat()
+    window = {"start": today, "end": today, "reason": "testing day"}
+    second = planned(tmp_path, mail[1], "r2", upload=up)  # planned outside any window: nothing held
+    second = Run(config(approver_emails=[APPROVER], blackout=[window]), "r2", smtp=mail[1])
+    with second.store(read_only=True) as conn:
+        assert holds.plan_holds(conn, "r2") == []
+    result = apply_diff.apply_diff(second)  # but applied inside one
+    assert result.held_schools == ["S"] and result.counts["accounts"]["update"] == 0

@@ -133,6 +133,11 @@ def test_weekday_and_time_windows_read_on_the_districts_clock():
     assert not nights.covers(datetime(2026, 11, 28, 1, 0)) and not nights.covers(datetime(2026, 11, 27, 22, 59))
     assert both.covers(datetime(2026, 12, 4, 23, 0)) and not both.covers(datetime(2026, 12, 3, 23, 0))
     assert not both.covers(datetime(2026, 11, 27, 23, 0))  # a Friday, but not in December
+    friday_nights = Blackout(weekdays=["fri"], start_time=time(22, 0), end_time=time(6, 0), reason="friday night")
+    assert friday_nights.covers(datetime(2026, 11, 27, 23, 0))  # Friday 23:00
+    assert friday_nights.covers(datetime(2026, 11, 28, 2, 0))  # Saturday 02:00: the window began on Friday
+    assert not friday_nights.covers(datetime(2026, 11, 27, 2, 0))  # Friday 02:00 is Thursday's night
+    assert not friday_nights.covers(datetime(2026, 11, 28, 7, 0))
     cfg = config(blackout=[weekend.model_dump(mode="json")], timezone="America/Los_Angeles")
     # Saturday 06:30 UTC is still Friday 22:30 in Los Angeles
     assert cfg.in_blackout(datetime(2026, 11, 28, 6, 30, tzinfo=ZoneInfo("UTC"))) is None

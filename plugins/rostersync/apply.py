@@ -55,6 +55,7 @@ def apply_plan(
     logical_date: datetime | None = None,
     landing_sha256: str | None = None,
     force: bool = False,
+    blackout: str | None = None,
 ) -> ApplyResult:
     """Apply the run's plan: schools without a hold, and the held ones if the gate approved this plan.
 
@@ -76,6 +77,8 @@ def apply_plan(
             )
         summary = plan_summary(conn, run_id)
         released = _gate_released(conn, run, summary, held_schools(conn, run_id), approvers)
+        if blackout:  # the apply falls in a blackout window: schools with no hold wait too (offered next run)
+            store.execute(conn, "apply/insert_blackout_holds", {"run_id": run_id, "reason": blackout})
         version = store.roster_version(conn)
         if version != summary.roster_version:
             raise PlanStale(
@@ -124,6 +127,8 @@ def _gate_released(
             message=f"run {run.run_id}: {len(held)} school(s) on hold ({', '.join(held[:10])}), but {problem}; "
             "nothing was applied."
         )
+    if run.gate_answer in (REJECT, TIMED_OUT):
+        return []  # whatever the decisions table says
     return [school for school in released_schools(conn, run.run_id) if school in held]
 
 

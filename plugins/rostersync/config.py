@@ -9,7 +9,7 @@ import difflib
 import hashlib
 import re
 import zoneinfo
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -142,15 +142,17 @@ class Blackout(_Strict):
     def covers(self, at: datetime) -> bool:
         """Whether `at` (the district's local time) is inside the window."""
         day, now = at.date(), at.time().replace(tzinfo=None)
-        if self.start is not None and day < self.start or self.end is not None and day > self.end:
-            return False
-        if self.weekdays and WEEKDAYS[at.weekday()] not in self.weekdays:
-            return False
         if self.start_time is not None and self.end_time is not None:
             if self.start_time <= self.end_time:
-                return self.start_time <= now < self.end_time
-            return now >= self.start_time or now < self.end_time  # across midnight
-        return True
+                if not self.start_time <= now < self.end_time:
+                    return False
+            elif now < self.end_time:
+                day -= timedelta(days=1)  # across midnight: the window began the day before
+            elif now < self.start_time:
+                return False
+        if self.start is not None and day < self.start or self.end is not None and day > self.end:
+            return False
+        return not self.weekdays or WEEKDAYS[day.weekday()] in self.weekdays
 
     def describe(self) -> str:
         parts = []

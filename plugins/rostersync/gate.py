@@ -43,10 +43,20 @@ def school_names(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tupl
     return {sid: (src, name) for sid, src, name in store.query(conn, "gate/select_school_names", {"run_id": run_id})}
 
 
-def _label(school: str, names: Mapping[str, tuple[str, str | None]]) -> str:
-    """A school's option at the gate: its roster id and name, on one line."""
-    name = names.get(school, (school, None))[1]
-    return md.plain(f"Release {school}" + (f" ({name})" if name else ""))[:200]
+def _labels(schools: list[str], names: Mapping[str, tuple[str, str | None]]) -> list[str]:
+    """Each held school's option at the gate: its roster id and name on one line, at most 200 characters
+    (the name is cut first, then the id), and never the same text for two schools (a number is added)."""
+    labels: list[str] = []
+    for school in schools:
+        name = names.get(school, (school, None))[1]
+        sid = md.plain(school)
+        label = f"Release {sid[:120]}" + ("..." if len(sid) > 120 else "")
+        if name:
+            label += f" ({md.plain(name)[: 190 - len(label)]})"
+        while label in labels or label in (APPROVE, REJECT, TIMED_OUT):
+            label = f"{label[:190]} #{len(labels) + 1}"
+        labels.append(label)
+    return labels
 
 
 def open_gate(
@@ -65,7 +75,8 @@ def open_gate(
     save_sync_run(conn, run)
     names = school_names(conn, run_id)
     store.execute(conn, "gate/delete_gate", {"run_id": run_id})
-    options = [(APPROVE, None), (REJECT, None)] + [(_label(s, names), s) for s in held_schools(conn, run_id)]
+    held = held_schools(conn, run_id)
+    options = [(APPROVE, None), (REJECT, None), *zip(_labels(held, names), held, strict=True)]
     for option, school in options:
         store.execute(conn, "gate/insert_gate_option", {"run_id": run_id, "option": option, "school_id": school})
     return [option for option, _ in options]
@@ -84,14 +95,17 @@ def record_answer(
     reason: str | None = None,
 ) -> SyncRun:
     """Store the gate's answer with the run and one decision per held school: the schools released
-    (Approve: all; Reject or a timeout: none; else the schools chosen), who, when, and the reason."""
+    (Approve: all; Reject or a timeout: none, whatever else was ticked with it; else the schools
+    chosen), who, when, and the reason."""
     chosen = [answer] if isinstance(answer, str) else list(answer)
     held = held_schools(conn, run_id)
     per_option = dict(store.query(conn, "gate/select_gate_options", {"run_id": run_id}))
     unknown = [c for c in chosen if c not in per_option and c not in (APPROVE, REJECT, TIMED_OUT)]
     if unknown or not chosen:
         raise ValueError(f"gate answer must be {APPROVE}, {REJECT} or a school the gate offered, got {chosen!r}")
-    if APPROVE in chosen:
+    if REJECT in chosen or TIMED_OUT in chosen:
+        released: set[str] = set()  # the safe reading of a contradictory answer
+    elif APPROVE in chosen:
         released = set(held)
     else:
         released = {per_option[c] for c in chosen if per_option.get(c)} & set(held)
@@ -100,6 +114,8 @@ def record_answer(
         return run
     if TIMED_OUT in chosen:
         summary = TIMED_OUT
+    elif REJECT in chosen:
+        summary = REJECT
     else:
         summary = APPROVE if held and released == set(held) else REJECT if not released else PARTIAL
     run.status = {APPROVE: "approved", PARTIAL: "partly approved"}.get(summary, "rejected")

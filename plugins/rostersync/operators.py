@@ -136,7 +136,10 @@ class RosterApprovalOperator(HITLOperator):
             link = self.generate_link_to_ui_from_context(context=context)
         except ValueError:  # no [api] base_url: the email says where to look without a link
             link = None
-        approve.tell_approvers(run, link)
+        try:
+            approve.tell_approvers(run, link)
+        except Exception as error:  # the gate opens without the email: a mail server down must not stop the run
+            self.log.warning("the approvers could not be emailed (%s: %s); the gate waits", type(error).__name__, error)
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:

@@ -49,8 +49,10 @@ class PlanSummary:
 
     @property
     def waiting(self) -> list[Hold]:
-        """The holds an approval can release (a disconnected school has no change to release)."""
-        return [h for h in self.holds if h.reason not in NOTHING_TO_RELEASE]
+        """The holds an approval can release: of the schools with no hold that none can release (a
+        disconnected school has no change; a paused one is the district's choice)."""
+        stuck = {h.school for h in self.holds if h.reason in NOTHING_TO_RELEASE}
+        return [h for h in self.holds if h.school not in stuck]
 
     @property
     def total(self) -> int:

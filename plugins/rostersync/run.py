@@ -32,6 +32,8 @@ class Run:
     """Airflow's logical date: set for a scheduled run or a backfill, None for a manual run."""
     smtp: notify.SmtpSettings | None = None
     """Where the admins' emails go; None: no email (a preview)."""
+    lock_wait: float | None = None
+    """How long to wait for the store while another process writes it (None: store's default)."""
 
     @property
     def district_id(self) -> str:
@@ -76,7 +78,7 @@ class Run:
 
     @contextmanager
     def store(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with store.connect(self.district_id, read_only=read_only) as conn:
+        with store.connect(self.district_id, read_only=read_only, lock_wait=self.lock_wait) as conn:
             yield conn
 
     def report_links(self) -> dict[str, Any]:

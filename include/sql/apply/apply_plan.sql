@@ -7,15 +7,31 @@ SELECT * FROM plan_schools WHERE run_id = $run_id AND school_id IN (SELECT schoo
 -- them, the apply skips them.
 CREATE OR REPLACE TEMP TABLE apply_mode AS
 SELECT coalesce((SELECT settings->>'mode' FROM plan_runs WHERE run_id = $run_id), 'full') = 'additive' AS additive;
+-- Schools this run keeps on hold: an account or class moving out of one of them waits with it, and so
+-- do its memberships, even when the school it moves to was released (a move changes both schools).
+CREATE OR REPLACE TEMP TABLE kept_moves AS
+SELECT 'account' AS entity, p.person_sid AS key FROM plan_accounts p JOIN accounts r USING (person_sid)
+WHERE p.run_id = $run_id AND r.school_id <> p.school_id
+  AND r.school_id IN (SELECT school_id FROM plan_holds WHERE run_id = $run_id)
+  AND r.school_id NOT IN (SELECT school_id FROM released_schools)
+UNION ALL
+SELECT 'class', p.class_sid FROM plan_classes p JOIN classes r USING (class_sid)
+WHERE p.run_id = $run_id AND r.school_id <> p.school_id
+  AND r.school_id IN (SELECT school_id FROM plan_holds WHERE run_id = $run_id)
+  AND r.school_id NOT IN (SELECT school_id FROM released_schools);
 CREATE OR REPLACE TEMP TABLE apply_accounts AS
 SELECT * FROM plan_accounts WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
-  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove');
+  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove')
+  AND person_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'account');
 CREATE OR REPLACE TEMP TABLE apply_classes AS
 SELECT * FROM plan_classes WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
-  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove');
+  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove')
+  AND class_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'class');
 CREATE OR REPLACE TEMP TABLE apply_memberships AS
 SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
-  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove');
+  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove')
+  AND person_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'account')
+  AND class_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'class');
 
 -- A create's after image is the created row itself (created_run = this run): logging it again would
 -- double the write of a first sync for nothing an undo needs.
@@ -126,4 +142,9 @@ LEFT JOIN plan_holds h ON h.run_id = m.run_id AND h.school_id = m.school_id
 LEFT JOIN previous_state p ON p.school_id = m.school_id
 WHERE m.run_id = $run_id AND m.mapped
 GROUP BY m.school_id;
+-- A school an earlier run left on hold that this run neither syncs nor holds (it left the upload, or
+-- the config): nothing of it waits any more, and no later run must be planned again for it.
+DELETE FROM school_state WHERE state = 'On hold'
+  AND school_id NOT IN (SELECT school_id FROM plan_school_map WHERE run_id = $run_id)
+  AND school_id NOT IN (SELECT school_id FROM plan_holds WHERE run_id = $run_id);
 DROP TABLE previous_state;

@@ -1,6 +1,6 @@
 -- Holds over a computed plan, per school, replacing any the run had. Params: $run_id, $paused, $additive (the
--- district's mode: removals are never applied, so they hold nothing), $blackout (the data date is in a
--- blackout: every school with a change waits), $blackout_reason. Needs temp table hold_thresholds
+-- district's mode: removals are never applied, so they hold nothing), $blackout (the plan is made inside a
+-- blackout window: every school with a change waits), $blackout_reason. Needs temp table hold_thresholds
 -- (entity, removal_share, removal_min_count, update_share, update_min_count, addition_share,
 -- addition_min_count): each entity's thresholds.
 DELETE FROM plan_holds WHERE run_id = $run_id;
@@ -44,18 +44,20 @@ SELECT $run_id, c.school_id, 'data_updates',
 FROM school_changes c JOIN school_holdings h USING (school_id, entity) JOIN hold_thresholds t USING (entity)
 WHERE c.updates >= t.update_min_count AND c.updates > t.update_share * h.held;
 
--- A paused district (mode paused): every school with a change is checked and reported, never applied
--- (no approver can release it: nothing waits at the gate).
+-- A paused district (mode paused): every school with a change (its name too) is checked and reported,
+-- never applied (no approver can release it: nothing waits at the gate).
 INSERT INTO plan_holds
-SELECT DISTINCT $run_id, c.school_id, 'paused', 'the district is paused (mode: paused): checked and reported only'
-FROM school_changes c
+SELECT DISTINCT $run_id, school_id, 'paused', 'the district is paused (mode: paused): checked and reported only'
+FROM (SELECT school_id FROM school_changes UNION SELECT school_id FROM plan_schools WHERE run_id = $run_id)
 WHERE $paused;
 
--- A blackout (summer, say): every school with a change waits for an approver.
+-- A blackout window (summer, say) at the time the plan is made: every school with a change waits for
+-- an approver (apply_diff checks the window again for the schools with no hold).
 INSERT INTO plan_holds
-SELECT DISTINCT $run_id, c.school_id, 'blackout', $blackout_reason || ': nothing is applied without an approver'
-FROM school_changes c
-WHERE $blackout AND (c.removes > 0 AND NOT $additive OR c.updates > 0 OR c.additions > 0);
+SELECT DISTINCT $run_id, school_id, 'blackout', $blackout_reason || ': nothing is applied without an approver'
+FROM (SELECT school_id FROM school_changes c WHERE c.removes > 0 AND NOT $additive OR c.updates > 0 OR c.additions > 0
+      UNION SELECT school_id FROM plan_schools WHERE run_id = $run_id)
+WHERE $blackout;
 
 -- A school the roster holds that this upload would leave with no account at all (an export that lost
 -- the school, or an empty file): held whatever its size, since no threshold counts a small school.

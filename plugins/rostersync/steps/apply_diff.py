@@ -20,6 +20,7 @@ def apply_diff(run: Run, force_backfill: bool = False) -> apply.ApplyResult:
             logical_date=run.logical_date or datetime.now(UTC),
             landing_sha256=run.manifest.get("upload_sha256"),
             force=force_backfill,
+            blackout=window.reason if (window := run.config.in_blackout(datetime.now(UTC))) else None,
         )
     if result.already_applied:
         log.info("run %s was already applied; nothing changed", run.run_id)

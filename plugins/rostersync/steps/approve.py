@@ -112,7 +112,10 @@ def record_timeout(run: Run) -> None:
     record_answer(run, gate.TIMED_OUT, None, datetime.now(UTC).replace(tzinfo=None))
     with run.store(read_only=True) as conn:
         summary = plan.plan_summary(conn, run.run_id)
-    run.email_admins("approval_timed_out", holds=summary.waiting, hours=run.config.response_timeout_hours)
+    try:
+        run.email_admins("approval_timed_out", holds=summary.waiting, hours=run.config.response_timeout_hours)
+    except Exception as error:  # recorded already: the apply must still run for the schools not on hold
+        log.warning("the admins could not be told of the timeout (%s: %s)", type(error).__name__, error)
     log.warning(
         "the gate of %s timed out after %d h: held schools stay held", run.run_id, run.config.response_timeout_hours
     )

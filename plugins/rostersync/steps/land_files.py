@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import UTC, datetime
@@ -58,13 +59,18 @@ def land_clever(run: Run, base_url: str, token: str) -> landing.LandingResult:
 
 def _offer_held_again(run: Run, result: landing.LandingResult) -> None:
     """The upload last applied, again, is no new data: unless a school still waits for approval (not
-    released, or timed out), which the run must offer again."""
+    released, or timed out), which the run must offer again, or the district's controls changed since
+    (a district unpaused, back from additive, new thresholds): the same files may now apply otherwise."""
     if not result.same_as_run:
         return
     with run.store(read_only=True) as conn:
         [(waiting,)] = store.query(conn, "runs/select_waiting_schools")
+        [(settings,)] = store.query(conn, "runs/select_plan_settings", {"run_id": result.same_as_run})
     if waiting:
         log.info("same upload as run %s, but %d school(s) still on hold: planned again", result.same_as_run, waiting)
+        result.same_as_run = None
+    elif settings is not None and json.loads(settings) != json.loads(json.dumps(run.config.settings())):
+        log.info("same upload as run %s, but the district's controls changed since: planned again", result.same_as_run)
         result.same_as_run = None
 
 

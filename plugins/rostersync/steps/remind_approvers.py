@@ -26,6 +26,8 @@ class Reminded:
     """district_id -> the runs whose approvers were reminded now."""
     busy: list[str] = field(default_factory=list)
     """Districts whose store a sync was writing: tried again next time."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """District -> what went wrong (no SMTP connection, a refused email): the others are still reminded."""
 
 
 def remind_all(
@@ -44,10 +46,13 @@ def remind_all(
             with store.connect(config.district_id, read_only=True, lock_wait=LOCK_WAIT_SECONDS) as conn:
                 waiting = [run_id for (run_id,) in store.query(conn, "runs/select_open_gates", {"since": since})]
             for run_id in waiting:
-                run = Run(config, run_id, smtp=smtp_for(config))
+                run = Run(config, run_id, smtp=smtp_for(config), lock_wait=LOCK_WAIT_SECONDS)
                 if approve.remind_approvers(run, now=now):
                     done.reminded.setdefault(config.district_id, []).append(run_id)
         except store.RosterBusy:
             log.info("%s: a sync is writing its store; its reminders wait for the next round", config.district_id)
             done.busy.append(config.district_id)
+        except Exception as error:  # one district's mail server or connection never stops the others
+            log.warning("%s: reminders not sent: %s: %s", config.district_id, type(error).__name__, error)
+            done.failed[config.district_id] = f"{type(error).__name__}: {error}"
     return done
