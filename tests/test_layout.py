@@ -79,3 +79,13 @@ def test_the_dag_runs_the_gates_in_the_pipelines_order(tmp_path, monkeypatch):
     dag = DagBag(dag_folder=str(REPO / "dags" / "district_sync.py")).dags["roster_sync__alpha"]
     gates = tuple(t.task_id for t in dag.topological_sort())
     assert gates == ORDER
+
+
+def test_the_readme_lists_every_code_of_the_catalogue_with_its_fix():
+    from rostersync.errors import catalogue_markdown
+
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("<!-- catalogue: python -m rostersync.errors -->\n") + len(
+        "<!-- catalogue: python -m rostersync.errors -->\n"
+    )
+    assert readme[start : readme.index("<!-- end catalogue -->")] == catalogue_markdown()

@@ -85,7 +85,7 @@ def apply_plan(
                 f"run {run_id}: the roster changed after this plan was computed (plan made on roster "
                 f"version {summary.roster_version}, roster is now {version}); nothing was applied."
             )
-        conn.execute("CREATE OR REPLACE TEMP TABLE released_schools (school_id VARCHAR)")
+        store.execute(conn, "apply/create_released_schools")
         store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
         held = [r[0] for r in store.query(conn, "apply/select_held_schools", {"run_id": run_id})]
         store.execute(conn, "apply/apply_plan", {"run_id": run_id})

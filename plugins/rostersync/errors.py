@@ -431,3 +431,33 @@ SAFE_TO_QUOTE = (
 )
 """DuckDB errors about the SQL (a name it cannot bind) or the machine (a full disk, a failed commit, no
 memory): they quote SQL and file names, not data, and the cause must reach the user."""
+
+
+STAGES = {
+    "format": "Format errors and alerts (the upload's files; an error stops the run before anything is read)",
+    "record": "Record errors and alerts (one record of the snapshot; an error skips that record only)",
+    "run": "Run-level refusals (the run, or the command, stops with nothing changed)",
+}
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the README shows it: one table per stage, each code with its fix
+    (`python -m rostersync.errors` prints it; tests/test_layout.py keeps the README equal to it)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    parts = []
+    for stage, title in STAGES.items():
+        parts += [f"**{title}**", "", "| code | kind | what | what to do |", "|---|---|---|---|"]
+        parts += [
+            f"| {e.code} | {e.severity} | {cell(e.message)} | {cell(e.fix)} |"
+            for e in CATALOGUE.values()
+            if e.stage == stage
+        ]
+        parts.append("")
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown(), end="")

@@ -106,7 +106,7 @@ def _format_errors(report: FormatReport) -> dict:
 def _copy_roster(conn, roster: Path) -> None:
     """The district's roster, read-only, into the in-memory preview store."""
     try:
-        conn.execute("ATTACH ? AS live (READ_ONLY)", [str(roster)])
+        store.execute(conn, "check/attach_live", {"path": str(roster)})
     except duckdb.IOException as busy:
         raise store.RosterBusy(
             f"{roster} is in use by another process (a sync task of this district, notify_accounts or a "
@@ -116,4 +116,4 @@ def _copy_roster(conn, roster: Path) -> None:
         for table in ROSTER_TABLES:
             conn.execute(store.sql_with("check/copy_live_table", table=table))
     finally:
-        conn.execute("DETACH live")
+        store.execute(conn, "check/detach_live")

@@ -191,8 +191,7 @@ def _configure(conn: duckdb.DuckDBPyConnection) -> None:
     limit = os.environ.get("ROSTERSYNC_DUCKDB_MEMORY", "2GB").strip()
     if not MEMORY_LIMIT.fullmatch(limit):
         raise ValueError(f"ROSTERSYNC_DUCKDB_MEMORY must be a size such as 2GB or 512MiB, not {limit!r}")
-    conn.execute("SET memory_limit = ?", [limit])
-    conn.execute("SET preserve_insertion_order = false")
+    execute(conn, "store/configure", {"limit": limit})
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> None:
