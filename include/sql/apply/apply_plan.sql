@@ -33,8 +33,8 @@ SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT s
   AND person_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'account')
   AND class_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'class');
 
--- A create's after image is the created row itself (created_run = this run): logging it again would
--- double the write of a first sync for nothing an undo needs.
+-- A create's after image is the created row itself (created_run = this run): logging each one would
+-- double the write of a first sync (17M rows at 1M students) for nothing an undo needs.
 INSERT INTO change_log
 SELECT $run_id, row_number() OVER (), entity, key, op, before, after FROM (
     SELECT 'school' AS entity, p.school_id AS key, p.op,
@@ -55,11 +55,15 @@ SELECT $run_id, row_number() OVER (), entity, key, op, before, after FROM (
       USING (class_sid, person_sid)
     WHERE p.op <> 'create'
     UNION ALL
-    SELECT 'account', person_sid, op, NULL, NULL FROM apply_accounts WHERE op = 'create'
-    UNION ALL
-    SELECT 'class', class_sid, op, NULL, NULL FROM apply_classes WHERE op = 'create'
-    UNION ALL
-    SELECT 'membership', class_sid || '|' || person_sid, op, NULL, NULL FROM apply_memberships WHERE op = 'create'
+    -- Created accounts, classes and memberships: one row per entity for the run, with how many (each
+    -- created row carries created_run = this run, which is what a rollback deletes by).
+    SELECT entity, '*', 'create', NULL, json_object('count', n) FROM (
+        SELECT 'account' AS entity, count(*) AS n FROM apply_accounts WHERE op = 'create'
+        UNION ALL
+        SELECT 'class', count(*) FROM apply_classes WHERE op = 'create'
+        UNION ALL
+        SELECT 'membership', count(*) FROM apply_memberships WHERE op = 'create'
+    ) WHERE n > 0
 );
 
 INSERT INTO schools
