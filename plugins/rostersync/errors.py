@@ -153,6 +153,13 @@ CATALOGUE: dict[str, Entry] = {
             "Add the column to the export if the district has the data.",
         ),
         Entry(
+            "A305",
+            "format",
+            "alert",
+            "a column of the format the sync ignores is not in the file: nothing changes",
+            "Nothing to do for the sync; other receivers of the export may want the column.",
+        ),
+        Entry(
             "A303",
             "format",
             "alert",

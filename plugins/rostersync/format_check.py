@@ -215,6 +215,8 @@ def _check_header(spec: FileSpec, match: csvfile.HeaderMatch, add) -> bool:
     for column in match.absent:
         if column in spec.used_columns:
             add("A302", 1, column, f"no {column!r} column: read as blank on every row")
+        else:
+            add("A305", 1, column, f"no {column!r} column: the sync does not read it, nothing changes")
     return not (match.missing or match.duplicates or unreadable)
 
 

@@ -32,7 +32,8 @@ class FileSpec:
     needed: tuple[str, ...] | None = None
     """Columns the sync cannot work without (a missing one is F004); None: every column."""
     ignored: tuple[str, ...] = ()
-    """Columns the sync never reads; the rest of `columns` are used if present (missing: alert A302)."""
+    """Columns the sync never reads (missing: alert A305); the rest of `columns` are used if present (missing: alert
+    A302)."""
 
     @property
     def needed_columns(self) -> tuple[str, ...]:
