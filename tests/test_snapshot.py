@@ -34,3 +34,19 @@ def test_a_missing_optional_file_gives_no_guardianships(upload):
     with store.scratch() as conn:
         snapshot.normalize(conn, FMT, upload, "r1")
         assert conn.execute("SELECT count(*) FROM snap_guardianships").fetchone()[0] == 0
+
+
+def test_a_file_normalize_reads_with_another_row_count_than_the_check_stops_the_run(upload):
+    """R011: the format check and normalize must see the same file the same way; if they disagree (the
+    file changed between them, a reader's bug), nothing of the run goes on."""
+    import pytest
+    from rostersync.format_check import check_folder
+
+    fmt = get_format("remind_csv_v2")
+    counted = check_folder(fmt, upload).rows
+    with store.scratch() as conn:
+        snapshot.normalize(conn, fmt, upload, "r1", checked_rows=counted)  # the same counts: fine
+        wrong = {**counted, "users.csv": counted["users.csv"] + 1}
+        with pytest.raises(snapshot.ReadMismatch, match=r"users\.csv: the format check counted \d+ rows"):
+            snapshot.normalize(conn, fmt, upload, "r2", checked_rows=wrong)
+        assert conn.execute("SELECT count(*) FROM snap_people WHERE run_id = 'r2'").fetchone() == (0,)
