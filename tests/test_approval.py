@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import hold_store, received
@@ -282,8 +283,8 @@ def test_an_apply_that_falls_in_a_blackout_window_holds_the_schools_with_no_hold
     apply_diff.apply_diff(run)
     up = small_district()
     up.users = [(*u[:3], "Renamed", *u[4:]) if u[0] == "SS000" else u for u in up.users]
-    today = datetime.now().date().isoformat()
-    window = {"start": today, "end": today, "reason": "testing day"}
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()  # the district's clock, not the machine's
+    window = {"start": today.isoformat(), "end": today.isoformat(), "reason": "testing day"}
     second = planned(tmp_path, mail[1], "r2", upload=up)  # planned outside any window: nothing held
     second = Run(config(approver_emails=[APPROVER], blackout=[window]), "r2", smtp=mail[1])
     with second.store(read_only=True) as conn:
