@@ -100,6 +100,7 @@ def test_the_approvers_get_the_link_then_one_reminder_after_the_delay_never_two(
     assert "2 school(s) wait for your approval" in waiting["Subject"]
     text = waiting.get_body(preferencelist=("plain",)).get_content()
     assert LINK in text and "N: initial_sync" in text and "S: initial_sync" in text
+    assert "accounts +82 ~0 -0" in text and "memberships +82 ~0 -0" in text
     assert urlparse(LINK).path == "/dags/roster_sync__unit/runs/r1/tasks/approve/required_actions"
     assert not approve.tell_approvers(run, LINK)  # once per run: a retried task does not send it again
 

@@ -89,3 +89,14 @@ def test_the_readme_lists_every_code_of_the_catalogue_with_its_fix():
         "<!-- catalogue: python -m rostersync.errors -->\n"
     )
     assert readme[start : readme.index("<!-- end catalogue -->")] == catalogue_markdown()
+
+
+def test_templates_read_dict_keys_that_are_method_names_by_subscript():
+    """In Jinja, `c.update` of a dict is its update method, printed as "<built-in method ...>": the counts'
+    keys create/update/remove are read as c["update"]."""
+    import re
+
+    for template in sorted((REPO / "include" / "templates").glob("*.j2")):
+        method_as_key = r"\b\w+\.(update|items|keys|values|pop|copy|clear|get)\b(?!\s*\()"  # not a call
+        found = re.findall(method_as_key, template.read_text())
+        assert not found, f"{template.name}: {found}"
