@@ -208,11 +208,9 @@ class DistrictConfig(_Strict):
             "paused": "paused (checked and reported only)",
         }[self.mode]
         h = self.holds
-        own = [
-            f"{entity}: " + ", ".join(f"{k} {v}" for k, v in getattr(h, entity).model_dump(exclude_none=True).items())
-            for entity in ("accounts", "classes", "memberships")
-            if getattr(h, entity).model_dump(exclude_none=True)
-        ]
+        entities = ("accounts", "classes", "memberships")
+        set_per_entity = {e: getattr(h, e).model_dump(exclude_none=True) for e in entities}
+        own = [f"{e}: " + ", ".join(f"{k} {v}" for k, v in set_.items()) for e, set_ in set_per_entity.items() if set_]
         return (
             f"mode {mode}; blackout: {', '.join(b.describe() for b in self.blackout) or 'none'}; "
             f"a school is held past {h.removal_share:.0%} removals (at least {h.removal_min_count}), "

@@ -63,6 +63,10 @@ def held_schools(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """Schools whose changes wait for the gate's answer. A school with a hold no answer can release
     (disconnected: no change to apply; paused: the district's choice) is never offered, whatever else
     holds it."""
-    found = plan_holds(conn, run_id)
-    unreleasable = {h.school for h in found if h.reason in NOTHING_TO_RELEASE}
-    return sorted({h.school for h in found} - unreleasable)
+    return sorted({h.school for h in releasable(plan_holds(conn, run_id))})
+
+
+def releasable(found: list[Hold]) -> list[Hold]:
+    """The holds an answer at the gate can release: those of schools with no hold in NOTHING_TO_RELEASE."""
+    stuck = {h.school for h in found if h.reason in NOTHING_TO_RELEASE}
+    return [h for h in found if h.school not in stuck]

@@ -16,7 +16,7 @@ import duckdb
 from rostersync import store
 from rostersync.config import DistrictConfig
 from rostersync.errors import RosterSyncError
-from rostersync.holds import NOTHING_TO_RELEASE, Hold, insert_holds, plan_holds
+from rostersync.holds import Hold, insert_holds, plan_holds, releasable
 
 ENTITIES = ("accounts", "classes", "memberships")
 STALE_AFTER_DAYS = 90
@@ -51,8 +51,7 @@ class PlanSummary:
     def waiting(self) -> list[Hold]:
         """The holds an approval can release: of the schools with no hold that none can release (a
         disconnected school has no change; a paused one is the district's choice)."""
-        stuck = {h.school for h in self.holds if h.reason in NOTHING_TO_RELEASE}
-        return [h for h in self.holds if h.school not in stuck]
+        return releasable(list(self.holds))
 
     @property
     def total(self) -> int:

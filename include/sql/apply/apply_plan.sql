@@ -10,15 +10,15 @@ SELECT coalesce((SELECT settings->>'mode' FROM plan_runs WHERE run_id = $run_id)
 -- Schools this run keeps on hold: an account or class moving out of one of them waits with it, and so
 -- do its memberships, even when the school it moves to was released (a move changes both schools).
 CREATE OR REPLACE TEMP TABLE kept_moves AS
+WITH kept AS (
+    SELECT school_id FROM plan_holds WHERE run_id = $run_id
+    EXCEPT SELECT school_id FROM released_schools
+)
 SELECT 'account' AS entity, p.person_sid AS key FROM plan_accounts p JOIN accounts r USING (person_sid)
-WHERE p.run_id = $run_id AND r.school_id <> p.school_id
-  AND r.school_id IN (SELECT school_id FROM plan_holds WHERE run_id = $run_id)
-  AND r.school_id NOT IN (SELECT school_id FROM released_schools)
+WHERE p.run_id = $run_id AND r.school_id <> p.school_id AND r.school_id IN (SELECT school_id FROM kept)
 UNION ALL
 SELECT 'class', p.class_sid FROM plan_classes p JOIN classes r USING (class_sid)
-WHERE p.run_id = $run_id AND r.school_id <> p.school_id
-  AND r.school_id IN (SELECT school_id FROM plan_holds WHERE run_id = $run_id)
-  AND r.school_id NOT IN (SELECT school_id FROM released_schools);
+WHERE p.run_id = $run_id AND r.school_id <> p.school_id AND r.school_id IN (SELECT school_id FROM kept);
 CREATE OR REPLACE TEMP TABLE apply_accounts AS
 SELECT * FROM plan_accounts WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
   AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove')
