@@ -149,11 +149,20 @@ def test_a_rerun_replaces_the_reports_of_codes_no_longer_found(tmp_path):
     assert not list((tmp_path / "out").rglob("issues_E101.csv"))
 
 
-def test_links_point_at_the_published_reports_when_a_base_url_is_set(tmp_path, monkeypatch):
+def test_links_open_the_rosters_pages_under_airflows_base_url_and_are_files_outside_airflow(tmp_path, monkeypatch):
     monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
-    path = store.reports_dir("riverside", "manual__2026-01-01T00:00:00+00:00") / "summary.html"
-    assert reports.link(path) == path.resolve().as_uri()
-    monkeypatch.setenv("ROSTERSYNC_REPORTS_URL", "https://reports.example.org/rostersync/")
+    monkeypatch.delenv("ROSTERSYNC_ROSTERS_URL", raising=False)
+    monkeypatch.delenv("AIRFLOW__API__BASE_URL", raising=False)
+    path = store.reports_dir("riverside", "manual__2026-01-01T00:00:00+00:00") / "schools" / "N 1" / "summary.html"
+    import airflow.configuration  # a task process has Airflow's configuration loaded
+
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.org/")
     assert reports.link(path) == (
-        "https://reports.example.org/rostersync/riverside/manual__2026-01-01T00:00:00+00:00/summary.html"
+        "https://airflow.example.org/rosters/riverside/manual__2026-01-01T00:00:00+00:00/schools/N%201/summary.html"
     )
+    monkeypatch.setenv("ROSTERSYNC_ROSTERS_URL", "https://rosters.example.org/rosters/")
+    assert reports.link(path).startswith("https://rosters.example.org/rosters/riverside/manual__")
+    monkeypatch.delenv("ROSTERSYNC_ROSTERS_URL")
+    monkeypatch.delenv("AIRFLOW__API__BASE_URL")
+    assert airflow.configuration.conf.get("api", "base_url", fallback=None) is None
+    assert reports.link(path) == path.resolve().as_uri()

@@ -125,7 +125,7 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
     from roster_helpers import small_district
 
     monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("ROSTERSYNC_REPORTS_URL", "https://reports.example.org")
+    monkeypatch.setenv("ROSTERSYNC_ROSTERS_URL", "https://reports.example.org")
     config = load_district(district_yaml(tmp_path / "config", "errs"))
     up = small_district(students_per_school=5, schools=("N",))
     up.users = [(*u[:4], "no-at-sign", *u[5:]) if u[0] == "TN" else u for u in up.users]  # E101

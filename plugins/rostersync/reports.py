@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -89,13 +91,28 @@ def school_folder(folder: Path, school_sid: str) -> Path:
     return store.inside(folder / "schools", folder / "schools" / store.path_key(school_sid))
 
 
+ROSTERS_PATH = "/rosters"
+"""Where the Rosters pages are mounted in Airflow's API server (rostersync_ui.py)."""
+
+
+def rosters_url() -> str | None:
+    """The Rosters pages' address: `$ROSTERSYNC_ROSTERS_URL`, else Airflow's `[api] base_url` plus
+    ROSTERS_PATH when this process runs under Airflow (its configuration is loaded), else None."""
+    explicit = os.environ.get("ROSTERSYNC_ROSTERS_URL", "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    airflow_configuration = sys.modules.get("airflow.configuration")
+    base = airflow_configuration.conf.get("api", "base_url", fallback="") if airflow_configuration else ""
+    return f"{base.rstrip('/')}{ROSTERS_PATH}" if base else None
+
+
 def link(path: Path) -> str:
-    """Where an admin opens a report: under `$ROSTERSYNC_REPORTS_URL` when the reports folder is
-    published there (it mirrors data/reports/), else the file's own path as a file:// URI."""
-    base = os.environ.get("ROSTERSYNC_REPORTS_URL", "").strip()
+    """Where a person opens a report: its page in the Rosters app (which mirrors data/reports/:
+    `<rosters>/<district>/<run>/summary.html`), else, outside Airflow, the file's own file:// URI."""
+    base = rosters_url()
     if base:
         relative = path.resolve().relative_to((store.data_root() / "reports").resolve())
-        return f"{base.rstrip('/')}/{quote(relative.as_posix(), safe='/:+')}"
+        return f"{base}/{quote(relative.as_posix(), safe='/:+')}"
     return path.resolve().as_uri()
 
 
@@ -206,24 +223,24 @@ def _decision(released: bool, reason: str | None, by: str | None, at: Any) -> st
     return said + when + (f" (reason: {reason})" if reason else "")
 
 
-def write_summaries(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **page: Any) -> Path:
-    """The run's `summary.html` and one `schools/<school>/summary.html` per source school: state and
-    holds, changes per entity, errors and alerts with links to their CSVs. `page` is what every page
-    shows of the run (district, district_id, status, counts, counts_title, approved_by)."""
+def summary_pages(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **page: Any) -> SummaryPages:
+    """What the run's summary page and each source school's page show: state and holds, changes per
+    entity and whether they were applied, errors and alerts with links to their CSVs (relative to the
+    page, so the same pages work as files and in the Rosters app). `page` is what every page shows of
+    the run (district, district_id, status, counts, counts_title, approved_by, applied)."""
     from rostersync.holds import plan_holds
     from rostersync.plan import plan_summary, school_changes
 
     catalogue = errors.CATALOGUE
-    page = {"data_date": plan_summary(conn, run_id).data_date, "controls": None, **page}
+    page = {"data_date": plan_summary(conn, run_id).data_date, "controls": None, "applied": False, **page}
     holds: dict[str, list] = {}
     for hold in plan_holds(conn, run_id):
         holds.setdefault(hold.school, []).append(hold)
     changes = school_changes(conn, run_id)
     states = {school: (state, reasons) for school, state, reasons in store.query(conn, "apply/select_school_states")}
-    decisions = {
-        school: _decision(released, reason, by, at)
-        for school, released, reason, by, at in store.query(conn, "gate/select_gate_decisions", {"run_id": run_id})
-    }
+    decided = store.query(conn, "gate/select_gate_decisions", {"run_id": run_id})
+    decisions = {school: _decision(released, reason, by, at) for school, released, reason, by, at in decided}
+    released = {school for school, was_released, *_ in decided if was_released}
     issue_counts: dict[str | None, dict[str, int]] = {}
     for school_sid, code, n in store.query(conn, "reports/select_school_issue_counts", {"run_id": run_id}):
         issue_counts.setdefault(school_sid, {})[code] = n
@@ -250,31 +267,70 @@ def write_summaries(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, 
             state, reasons = "Not synced", "no mapping in the district config"
         elif not selected:
             state, reasons = "Paused", "deselected in the district config"
-        school = {
-            "sid": school_sid,
-            "school_id": school_id,
-            "name": name,
-            "state": state or "Not in the roster yet",
-            "reasons": reasons,
-            "holds": holds.get(school_id, []),
-            "decision": decisions.get(school_id),
-            "changes": changes.get(school_id, {}),
-            "issues": issues(issue_counts.get(school_sid, {}), where),
-            "destructive_csv": (where / "destructive_changes.csv").exists(),
-            "page": f"schools/{quote(where.name, safe=':+')}/summary.html",
-        }
-        write_html(where / "summary.html", "school_summary.html.j2", run_id=run_id, school=school, **page)
-        schools.append(school)
+        kept = bool(holds.get(school_id)) and school_id not in released
+        school_changed = changes.get(school_id, {})
+        schools.append(
+            {
+                "sid": school_sid,
+                "key": where.name,
+                "school_id": school_id,
+                "name": name,
+                "state": state or "Not in the roster yet",
+                "reasons": reasons,
+                "holds": holds.get(school_id, []),
+                "decision": decisions.get(school_id),
+                "changes": school_changed,
+                "applied": _applied(page["applied"], kept, mapped and selected, school_changed),
+                "issues": issues(issue_counts.get(school_sid, {}), where),
+                "destructive_csv": (where / "destructive_changes.csv").exists(),
+                "page": f"schools/{quote(where.name, safe=':+')}/summary.html",
+                "folder": where,
+            }
+        )
     totals: dict[str, int] = {}
     for counts in issue_counts.values():
         for code, n in counts.items():
             totals[code] = totals.get(code, 0) + n
-    return write_html(
-        folder / "summary.html",
-        "run_summary.html.j2",
-        run_id=run_id,
-        schools=schools,
-        issues=issues(totals, folder),
-        destructive_csv=(folder / "destructive_changes.csv").exists(),
+    run_page = {
+        "run_id": run_id,
+        "schools": schools,
+        "issues": issues(totals, folder),
+        "destructive_csv": (folder / "destructive_changes.csv").exists(),
         **page,
-    )
+    }
+    return SummaryPages(run_page, schools, page)
+
+
+def _applied(run_applied: bool, kept_on_hold: bool, synced: bool, changes: dict) -> str:
+    """Whether a school's planned changes reached the roster in this run, in words."""
+    if not any(sum(c.values()) for c in changes.values()):
+        return "no changes"
+    if not synced:
+        return "not applied: the school is not synced"
+    if kept_on_hold:
+        return "not applied: kept on hold" if run_applied else "not applied yet: waiting for approval"
+    return "applied" if run_applied else "not applied yet"
+
+
+@dataclass
+class SummaryPages:
+    run: dict[str, Any]
+    """The run page's context."""
+    schools: list[dict[str, Any]]
+    """Each source school's context (`folder`: where its reports are)."""
+    page: dict[str, Any]
+    """What every page shows of the run."""
+
+    def school(self, key: str) -> dict[str, Any] | None:
+        """The school whose reports folder is `key`."""
+        return next((s for s in self.schools if s["key"] == key), None)
+
+
+def write_summaries(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **page: Any) -> Path:
+    """The run's `summary.html` and one `schools/<school>/summary.html` per source school (see
+    `summary_pages`): the static export of the pages the Rosters app shows."""
+    pages = summary_pages(conn, run_id, folder, **page)
+    for school in pages.schools:
+        school_page = school["folder"] / "summary.html"
+        write_html(school_page, "school_summary.html.j2", run_id=run_id, school=school, **pages.page)
+    return write_html(folder / "summary.html", "run_summary.html.j2", **pages.run)

@@ -32,7 +32,7 @@ def notify_admins(run: Run) -> Notified | None:
         state = {school: value for school, value, _reasons in store.query(conn, "apply/select_school_states")}
         answered: dict[str, Any] = {"approved_by": synced.approved_by, "approved_at": synced.approved_at}
         page = run.write_summaries(
-            conn, status=synced.status, counts=synced.counts, counts_title="Changes applied", **answered
+            conn, status=synced.status, counts=synced.counts, counts_title="Changes applied", applied=True, **answered
         )
     context: dict[str, Any]
     if any(h.reason == "disconnected" for h in summary.holds):
