@@ -96,7 +96,9 @@ def _set_paused(dag_id: str, paused: bool) -> None:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        session.get(DagModel, dag_id).is_paused = paused
+        model = session.get(DagModel, dag_id)
+        assert model is not None, f"{dag_id} was not parsed"
+        model.is_paused = paused
 
 
 PAGES = [
@@ -243,7 +245,7 @@ def test_an_admin_sends_welcome_emails_from_the_form_once_notify_accounts_runs(s
     assert where.startswith("/rosters/riverside/_welcome/manual__")
     with create_session() as session:
         run = session.query(DagRun).filter(DagRun.dag_id == "notify_accounts").one()
-        conf, triggered_by = dict(run.conf), run.triggering_user_name
+        conf, triggered_by = dict(run.conf or {}), run.triggering_user_name
     assert conf == {"district": "riverside", "school": "SCH0001", "roles": ["teachers", "parents"]}
     assert triggered_by == "admin"
     client, tokens, _ = site
