@@ -17,6 +17,7 @@ class RostersPlugin(AirflowPlugin):
             "href": f"{ROSTERS_PATH}/",
             "url_route": "rosters",
             "destination": "nav",
+            "nav_top_level": True,
             "icon": f"{ROSTERS_PATH}/_static/icon.svg",
         }
     ]

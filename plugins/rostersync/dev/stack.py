@@ -28,6 +28,7 @@ from rostersync import store, synth
 from rostersync.config import CleverSource, SftpSource, load_valid_districts
 from rostersync.dev.clever_server import CleverServer
 from rostersync.dev.servers import LOOPBACK, SftpServer, SmtpSink
+from rostersync.reports import ROSTERS_PATH
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME", store.REPO_ROOT / ".airflow"))
 DEMO_DISTRICT = "riverside"
@@ -55,8 +56,29 @@ def _port(preferred: int) -> int:
             return s.getsockname()[1]
 
 
+LOGINS = {"admin": "admin", "viewer": "viewer", "operator": "user"}
+"""With ROSTERSYNC_LOGIN=1: Airflow users (name: role of Airflow's simple auth manager), each with a
+password generated once and kept in .airflow/passwords.json."""
+
+
+def logins_enabled() -> bool:
+    return os.environ.get("ROSTERSYNC_LOGIN", "") not in ("", "0")
+
+
+def passwords() -> dict[str, str]:
+    """The local users' passwords (ROSTERSYNC_LOGIN=1), generated at the first start."""
+    path = AIRFLOW_HOME / "passwords.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    if set(LOGINS) - set(known):
+        known = {user: known.get(user) or secrets.token_urlsafe(12) for user in LOGINS}
+        path.write_text(json.dumps(known))
+        path.chmod(0o600)
+    return known
+
+
 def prepare_home(api_port: int) -> None:
-    """Write .airflow/airflow.cfg from the example; secrets are kept from an earlier start."""
+    """Write .airflow/airflow.cfg from the example; secrets are kept from an earlier start. With
+    ROSTERSYNC_LOGIN=1, a login page and the users of LOGINS instead of "every visitor is an admin"."""
     AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
     secrets_file = AIRFLOW_HOME / "secrets.json"
     if secrets_file.exists():
@@ -75,6 +97,14 @@ def prepare_home(api_port: int) -> None:
     text = (store.REPO_ROOT / "airflow.cfg.example").read_text()
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
+    if logins_enabled():
+        passwords()
+        users = ",".join(f"{user}:{role}" for user, role in LOGINS.items())
+        text = text.replace(
+            "simple_auth_manager_all_admins = True",
+            f"simple_auth_manager_all_admins = False\nsimple_auth_manager_users = {users}\n"
+            f"simple_auth_manager_passwords_file = {AIRFLOW_HOME / 'passwords.json'}",
+        )
     (AIRFLOW_HOME / "airflow.cfg").write_text(text)
 
 
@@ -88,23 +118,21 @@ def seed_sftp(root: Path, district_id: str, files: Path) -> None:
         os.utime(f, (an_hour_ago, an_hour_ago))
 
 
-def connections_env(sftp_port: int, smtp_port: int, clever_url: str) -> dict[str, str]:
-    env = {
-        "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
-            {
-                "conn_type": "smtp",
-                "host": LOOPBACK,
-                "port": smtp_port,
-                "extra": {"from_email": "rostersync@localhost", "disable_tls": True, "disable_ssl": True},
-            }
-        )
+def connections(sftp_port: int, smtp_port: int, clever_url: str) -> dict[str, dict]:
+    """The Airflow connections of the local stack: the SMTP sink and each district's source."""
+    found: dict[str, dict] = {
+        "smtp_default": {
+            "conn_type": "smtp",
+            "host": LOOPBACK,
+            "port": smtp_port,
+            "extra": {"from_email": "rostersync@localhost", "disable_tls": True, "disable_ssl": True},
+        }
     }
     for config in load_valid_districts(store.config_dir()):
-        connection: dict[str, object]
         if isinstance(config.source, CleverSource):
-            connection = {"conn_type": "http", "host": clever_url, "password": CLEVER_TOKEN}
+            found[config.source.conn_id] = {"conn_type": "http", "host": clever_url, "password": CLEVER_TOKEN}
         else:
-            connection = {
+            found[config.source.conn_id] = {
                 "conn_type": "sftp",
                 "host": LOOPBACK,
                 "port": sftp_port,
@@ -112,8 +140,16 @@ def connections_env(sftp_port: int, smtp_port: int, clever_url: str) -> dict[str
                 "password": SFTP_PASSWORD,
                 "extra": {"no_host_key_check": True},
             }
-        env[f"AIRFLOW_CONN_{config.source.conn_id.upper()}"] = json.dumps(connection)
-    return env
+    return found
+
+
+def write_connections(path: Path, found: dict[str, dict]) -> None:
+    """Airflow reads .airflow/connections.json at each lookup ([secrets] backend in airflow.cfg): a
+    district added while the stack runs gets its connection without a restart."""
+    new = path.with_suffix(".tmp")
+    new.write_text(json.dumps(found, indent=1))
+    new.chmod(0o600)
+    new.replace(path)
 
 
 def clever_district_files(folder: Path) -> Path:
@@ -137,6 +173,11 @@ class Stack:
             clever_district_files(AIRFLOW_HOME / "clever" / CLEVER_DISTRICT), CLEVER_TOKEN, _port(CLEVER_PORT)
         )
         self.processes: list[subprocess.Popen] = []
+        self.districts: set[str] = set()
+
+    def api(self) -> Api:
+        """The REST API, as the admin when ROSTERSYNC_LOGIN=1."""
+        return Api(self.url, ("admin", passwords()["admin"]) if logins_enabled() else None)
 
     @property
     def url(self) -> str:
@@ -149,9 +190,9 @@ class Stack:
         self.clever.start()
         if not (self.sftp_root / DEMO_DISTRICT / "users.csv").exists():
             seed_sftp(self.sftp_root, DEMO_DISTRICT, DEMO_FILES)
+        self.refresh_districts()
         env = {
             **os.environ,
-            **connections_env(self.sftp.port, self.smtp.port, self.clever.url),
             "AIRFLOW_HOME": str(AIRFLOW_HOME),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
@@ -172,10 +213,29 @@ class Stack:
                 )
             )
 
+    def refresh_districts(self) -> list[str]:
+        """Serve every district configured now: an SFTP login and folder for a new SFTP district, and
+        its Airflow connection. Returns the districts new since the last call."""
+        configs = load_valid_districts(store.config_dir())
+        new = [c.district_id for c in configs if c.district_id not in self.districts]
+        for config in configs:
+            if isinstance(config.source, SftpSource) and config.district_id not in self.sftp.passwords:
+                (self.sftp_root / config.district_id).mkdir(parents=True, exist_ok=True)
+                self.sftp.passwords[config.district_id] = SFTP_PASSWORD
+        if new or not (AIRFLOW_HOME / "connections.json").exists():
+            write_connections(
+                AIRFLOW_HOME / "connections.json", connections(self.sftp.port, self.smtp.port, self.clever.url)
+            )
+        self.districts.update(new)
+        return new
+
     def wait(self) -> int:
-        """Until one of Airflow's processes ends (the others are then stopped by `stop`)."""
+        """Until one of Airflow's processes ends (the others are then stopped by `stop`); a district
+        configured meanwhile is served within seconds (Airflow parses its DAG within a minute)."""
         while all(process.poll() is None for process in self.processes):
             time.sleep(1)
+            for district in self.refresh_districts():
+                print(f"new district {district}: {self.district_line(district)}", flush=True)
         return next(process.returncode for process in self.processes if process.returncode is not None)
 
     def stop(self) -> None:
@@ -191,24 +251,52 @@ class Stack:
         self.smtp.stop()
         self.clever.stop()
 
+    def district_line(self, district_id: str) -> str:
+        configs = {c.district_id: c for c in load_valid_districts(store.config_dir())}
+        config = configs.get(district_id)
+        if config is not None and isinstance(config.source, CleverSource):
+            return f"Clever, from the local Clever API (token {CLEVER_TOKEN!r})"
+        return (
+            f"sftp://{district_id}@{LOOPBACK}:{self.sftp.port}/  password {SFTP_PASSWORD!r}  "
+            f"(files in {self.sftp_root / district_id}/)"
+        )
+
     def banner(self) -> str:
+        if logins_enabled():
+            known = passwords()
+            login = "log in as " + ", ".join(f"{u} / {known[u]} ({role})" for u, role in LOGINS.items())
+        else:
+            login = "no login: local demo, every visitor is an admin"
+        districts = "".join(f"    {d:<12} {self.district_line(d)}\n" for d in sorted(self.districts))
         return (
             f"\nrostersync is running (Ctrl-C stops everything):\n"
-            f"  Airflow UI   {self.url}  (no login: local demo, every visitor is an admin)\n"
-            f"  SFTP         sftp://{DEMO_DISTRICT}@{LOOPBACK}:{self.sftp.port}/  password {SFTP_PASSWORD!r}"
-            f"  (files in {self.sftp_root}/<district>/)\n"
+            f"  Airflow UI   {self.url}  ({login})\n"
+            f"  Rosters      {self.url}{ROSTERS_PATH}/  (also under Rosters in the UI's navigation)\n"
+            f"  Districts    (a new config/districts/<id>.yaml is picked up without a restart)\n{districts}"
             f"  SMTP sink    {LOOPBACK}:{self.smtp.port}  (every message saved in {AIRFLOW_HOME / 'mail'})\n"
-            f"  Clever API   {self.clever.url}/v3.0/  token {CLEVER_TOKEN!r}  (district {CLEVER_DISTRICT})\n"
-            f"  Rosters      {store.data_root()}/<district>/roster.duckdb\n"
+            f"  Clever API   {self.clever.url}/v3.0/  (district {CLEVER_DISTRICT})\n"
+            f"  Stores       {store.data_root()}/<district>/roster.duckdb\n"
         )
 
 
 class Api:
     """The few REST calls an operator and an approver make."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, login: tuple[str, str] | None = None):
+        self.url = url
         self.base = f"{url}/api/v2"
         self.http = requests.Session()
+        self.login = login
+
+    def log_in(self) -> None:
+        """With a user and password (not needed when every visitor is an admin): a bearer token."""
+        if self.login is not None:
+            user, password = self.login
+            response = self.http.post(
+                f"{self.url}/auth/token", json={"username": user, "password": password}, timeout=30
+            )
+            response.raise_for_status()
+            self.http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, self.base + path, timeout=30, **kwargs)
@@ -287,10 +375,11 @@ def demo(stack: Stack) -> int:
         ):
             shutil.rmtree(folder, ignore_errors=True)
     seed_sftp(stack.sftp_root, DEMO_DISTRICT, DEMO_FILES)
-    api = Api(stack.url)
+    api = stack.api()
     dag_id = f"roster_sync__{DEMO_DISTRICT}"
     print(f"waiting for Airflow at {stack.url} (log: {AIRFLOW_HOME / 'airflow.log'}) ...")
     api.wait_until("the API server", lambda: api.call("GET", "/monitor/health"), 300)
+    api.log_in()
     clever_dag = f"roster_sync__{CLEVER_DISTRICT}"
     for dag in (dag_id, clever_dag):
         api.wait_until(f"{dag} to be parsed", lambda dag=dag: api.call("GET", f"/dags/{dag}"), 300)

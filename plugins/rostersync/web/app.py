@@ -66,6 +66,11 @@ def create_app() -> FastAPI:
     def icon() -> Response:
         return Response(ICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
+    @app.get("/_static/rosters.js", include_in_schema=False)
+    def script() -> Response:
+        text = (store.TEMPLATES_DIR / "web" / "static" / "rosters.js").read_text(encoding="utf-8")
+        return Response(text, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
+
     @app.get("/", response_class=HTMLResponse)
     def districts(request: Request, user: GetUserDep) -> Response:
         configs = [c for c in _configs().values() if access.can_read(user, c.district_id)]
@@ -358,7 +363,9 @@ def _page(
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'"
+        ),
         **(headers or {}),
     }
     return HTMLResponse(html, status_code=status_code, headers=secure)
