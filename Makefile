@@ -17,7 +17,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+# The browser tests drive Debian's chromium (Playwright's own browser download needs the internet).
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+install: $(VENV)/.installed /usr/bin/chromium
 
 # Starts SFTP + SMTP on loopback, prepares .airflow/, runs `airflow standalone`. Ctrl-C stops all.
 run: install
