@@ -153,7 +153,7 @@ def test_an_admin_uses_the_rosters_pages_from_login_to_welcome_emails_and_the_ga
     shot("school")
 
     with page.expect_download() as download:
-        frame.locator("a[download][href=\"issues_A202.csv\"]").click()  # from the Downloads list
+        frame.locator('a[download][href="issues_A202.csv"]').click()  # from the Downloads list
     text = Path(download.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and {r["code"] for r in rows} == {"A202"} and {r["school_sid"] for r in rows} == {"SCH0001"}

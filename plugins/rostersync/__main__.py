@@ -4,6 +4,7 @@
 previewing a district and data engineers debugging one. It calls the same functions as the DAG's
 tasks, on an in-memory copy of the roster.
 `rollback`: restore a district's roster to what it was before its last applied run.
+`district new`: scaffold a district's YAML (validated as the DAG file will read it).
 """
 
 from __future__ import annotations
@@ -63,7 +64,46 @@ def _rollback(district_id: str, run_id: str) -> int:
     return 0
 
 
-USAGE_ERRORS = (ConfigError, ValueError, FileNotFoundError, store.RosterBusy, apply.RollbackRefused, LookupError)
+def _new_district(district_id: str, name: str, source: str, admin_emails: list[str]) -> int:
+    """Write config/districts/<district_id>.yaml (or $ROSTERSYNC_CONFIG's) for a new district."""
+    from rostersync.config import DISTRICT_ID
+    from rostersync.notify import render_page
+
+    if not DISTRICT_ID.match(district_id):
+        raise ConfigError(f"district_id {district_id!r}: lowercase letters, digits and _ only, starting with one")
+    folder = store.config_dir()
+    path = folder / f"{district_id}.yaml"
+    if path.exists():
+        raise FileExistsError(f"{path} exists: edit it, or choose another district id")
+    text = render_page(
+        "config/district.yaml.j2", district_id=district_id, name=name, source=source, admin_emails=admin_emails
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    draft = folder / f".{district_id}.yaml.new"  # never a half-written YAML where the DAG file reads
+    draft.write_text(text, encoding="utf-8")
+    try:
+        config = load_district(draft.rename(path))
+    except ConfigError:
+        path.unlink()
+        raise
+    print(f"wrote {path}: DAG {config.dag_id}, source {source}, connection {config.source.conn_id}")
+    print(
+        "Airflow shows the DAG within a minute (paused: unpause it to start its nightly runs). In `make run`, "
+        "the local SFTP login, folder and connection are ready within seconds; elsewhere, add the Airflow "
+        f"connection {config.source.conn_id!r} first."
+    )
+    return 0
+
+
+USAGE_ERRORS = (
+    ConfigError,
+    ValueError,
+    FileNotFoundError,
+    FileExistsError,
+    store.RosterBusy,
+    apply.RollbackRefused,
+    LookupError,
+)
 """Refusals caused by how the command was called, its config or a busy store: exit status 2."""
 
 
@@ -83,10 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     undo = commands.add_parser("rollback", help="restore the roster as it was before a district's last run")
     undo.add_argument("--district", required=True, help="district id, e.g. riverside")
     undo.add_argument("--run", required=True, help="the run id to undo (it must be the last applied run)")
+    district = commands.add_parser("district", help="manage district configs")
+    district_commands = district.add_subparsers(dest="district_command", required=True)
+    new = district_commands.add_parser("new", help="scaffold config/districts/<id>.yaml for a new district")
+    new.add_argument("district_id", help="lowercase letters, digits and _ (e.g. maple_grove)")
+    new.add_argument("--name", required=True, help="the district's name as admins know it")
+    new.add_argument("--source", required=True, choices=[*sorted(set(all_formats()) - {"clever"}), "clever"])
+    new.add_argument("--admin-email", dest="admin_emails", action="append", required=True, help="repeatable")
     args = parser.parse_args(argv)
     try:
         if args.command == "rollback":
             return _rollback(args.district, args.run)
+        if args.command == "district":
+            return _new_district(args.district_id, args.name, args.source, args.admin_emails)
         config = load_district(args.district) if args.district else None
         result = preview(args.format, args.source, config, args.data_date)
     except USAGE_ERRORS as exc:
