@@ -178,6 +178,8 @@ def test_an_admin_uses_the_rosters_pages_from_login_to_welcome_emails_and_the_ga
     page.wait_for_url(re.compile(r".*/dags/roster_sync__riverside/runs/.*/tasks/approve/required_actions.*"))
     expect(page.get_by_text(re.compile("approve roster changes"))).to_be_visible(timeout=30_000)
     shot("gate")
+    report = page.get_by_role("link", name="summary.html").first.get_attribute("href") or ""
+    assert report.startswith(f"{url}/rosters/riverside/"), report  # the gate links the Rosters pages
 
 
 def test_a_viewer_sees_the_district_but_no_welcome_form(stack, browser_page):
