@@ -50,8 +50,11 @@ def stack(tmp_path_factory):
         "ROSTERSYNC_API_PORT": str(port),
         "ROSTERSYNC_LOGIN": "1",
     }
-    for key in [k for k in env if k.startswith("AIRFLOW__") or k == "ROSTERSYNC_CONFIG"]:
+    for key in [k for k in env if k.startswith("AIRFLOW__")]:
         del env[key]  # the test session's own settings are not the stack's
+    configs = root / "config"  # the repository's districts, in a folder a test may add one to
+    shutil.copytree(Path(__file__).resolve().parents[1] / "config" / "districts", configs)
+    env["ROSTERSYNC_CONFIG"] = str(configs)
     log = (root / "stack.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "rostersync.dev.stack", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -75,7 +78,15 @@ def stack(tmp_path_factory):
         waiting = api.call("POST", f"/dags/{DAG}/dagRuns", json={"logical_date": None})["dag_run_id"]
         gate = f"/dags/{DAG}/dagRuns/{waiting}/taskInstances/approve"
         api.wait_until("the gate", lambda: api.call("GET", gate).get("state") == "awaiting_input", 300)
-        yield {"url": url, "passwords": passwords, "first": first["run_id"], "waiting": waiting, "home": home}
+        yield {
+            "url": url,
+            "passwords": passwords,
+            "first": first["run_id"],
+            "waiting": waiting,
+            "home": home,
+            "env": env,
+            "api": api,
+        }
         api.call("PATCH", f"{gate}/-1/hitlDetails", json={"chosen_options": ["Reject"], "params_input": {}})
     finally:
         process.send_signal(signal.SIGTERM)
@@ -196,3 +207,32 @@ def test_a_viewer_sees_the_district_but_no_welcome_form(stack, browser_page):
     expect(frame.get_by_text("needs permission to trigger")).to_be_visible()
     assert frame.get_by_role("button", name="Send welcome emails").count() == 0
     shot("viewer-school")
+
+
+def test_a_district_onboarded_while_the_stack_runs_is_served_without_a_restart(stack):
+    """`district new` while `make run` runs: the DAG appears, the SFTP login and folder work, the
+    connection resolves, and the Rosters districts page lists it."""
+    import asyncssh
+    import requests
+
+    command = [sys.executable, "-m", "rostersync", "district", "new", "maple_grove", "--name", "Maple Grove USD"]
+    command += ["--source", "remind_csv_v2", "--admin-email", "roster-admin@maplegrove.example.org"]
+    subprocess.run(command, env=stack["env"], check=True, capture_output=True)
+    api = stack["api"]
+    api.wait_until("the new DAG", lambda: api.call("GET", "/dags/roster_sync__maple_grove"), 180)
+    connections = json.loads((stack["home"] / "connections.json").read_text())
+    assert connections["sftp_maple_grove"]["login"] == "maple_grove"
+    port = connections["sftp_maple_grove"]["port"]
+
+    async def list_folder() -> list[str]:
+        async with (
+            asyncssh.connect("127.0.0.1", port, username="maple_grove", password="demo", known_hosts=None) as ssh,
+            ssh.start_sftp_client() as sftp,
+        ):
+            return list(await sftp.listdir("."))
+
+    import asyncio
+
+    assert sorted(asyncio.run(list_folder())) == [".", ".."]  # its own, empty folder
+    page = requests.get(f"{stack['url']}/rosters/", headers=api.http.headers, timeout=30)
+    assert page.status_code == 200 and "Maple Grove USD" in page.text

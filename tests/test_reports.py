@@ -166,3 +166,36 @@ def test_links_open_the_rosters_pages_under_airflows_base_url_and_are_files_outs
     monkeypatch.delenv("AIRFLOW__API__BASE_URL")
     assert airflow.configuration.conf.get("api", "base_url", fallback=None) is None
     assert reports.link(path) == path.resolve().as_uri()
+
+
+def test_a_rejected_runs_pages_say_the_held_schools_changes_were_not_applied_and_count_each_entity_apart(tmp_path):
+    """The per-school columns once summed accounts and memberships ("remove 402" = 200 + 202), and a
+    rejected run listed the held school's changes under "Changes applied"."""
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(students_per_school=20), tmp_path, "r1")
+        shrunk = small_district(students_per_school=20)
+        gone = {f"SN{n:03d}" for n in range(10)}  # half of school N's students leave: N is held
+        shrunk.users = [u for u in shrunk.users if u[0] not in gone]
+        shrunk.school_enrollments = [e for e in shrunk.school_enrollments if e[1] not in gone]
+        shrunk.class_enrollments = [e for e in shrunk.class_enrollments if e[1] not in gone]
+        shrunk.users.append(("SS999", "student", "New", "Kid", "ss999@school.org", "", "", "5", ""))
+        shrunk.school_enrollments.append(("S", "SS999"))
+        shrunk.class_enrollments.append(("CS", "SS999", "student", "false"))
+        sync(conn, shrunk, tmp_path, "r2", answer="Reject")
+        synced = conn.execute("SELECT status, counts FROM sync_runs WHERE run_id = 'r2'").fetchone()
+        assert synced is not None and synced[0] == "rejected"
+        pages = reports.summary_pages(
+            conn, "r2", tmp_path / "out", district="Unit", district_id="unit", status="rejected",
+            counts={}, counts_title="Changes applied", approved_by="approver", applied=True,
+        )  # fmt: skip
+    schools = {s["sid"]: s for s in pages.schools}
+    assert schools["N"]["applied"] == "not applied: kept on hold"
+    assert schools["S"]["applied"] == "applied"
+    assert schools["N"]["changes"]["accounts"]["remove"] == 20  # ten students and their ten guardians
+    assert schools["N"]["changes"]["memberships"]["remove"] == 20  # class and parent memberships
+    from rostersync.notify import render_page
+
+    html = render_page("run_summary.html.j2", **pages.run)
+    n_row = next(line for line in html.splitlines() if 'href="schools/N/summary.html"' in line)
+    assert "not applied: kept on hold" in n_row
+    assert "<td>+0 ~0 &minus;20</td>" in n_row and "&minus;40" not in n_row  # each entity apart, never summed
