@@ -17,11 +17,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-# The browser tests drive Debian's chromium (Playwright's own browser download needs the internet).
+# The browser tests drive Debian's chromium (Playwright's own browser download needs the internet);
+# `make test` installs it when missing (as root, or with sudo). `make run` does not need it.
 /usr/bin/chromium:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
 
-install: $(VENV)/.installed /usr/bin/chromium
+install: $(VENV)/.installed
 
 # Starts SFTP + SMTP on loopback, prepares .airflow/, runs `airflow standalone`. Ctrl-C stops all.
 run: install
@@ -42,7 +44,7 @@ fmt: install
 	$(BIN)/ruff check --fix plugins dags tests bench
 	$(BIN)/ruff format plugins dags tests bench
 
-test: install lint
+test: install /usr/bin/chromium lint
 	$(BIN)/python -m pytest -q
 
 # Everything but the runs through Airflow (dag.test() and the live stack): a minute or two, for editing.

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from conftest import DEMO_FILES, district_yaml
@@ -21,17 +22,19 @@ USERS = "admin:admin,viewer:viewer,operator:user,outsider:admin"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Two districts (riverside synced from the demo files, northfield never synced) and Airflow's API
-    server app with the plugin mounted, its DAGs in Airflow's DB; yields (client, tokens, data root)."""
+    """Four districts (riverside synced from the demo files; eastbrook synced twice, the second run then
+    rolled back; northfield never synced; lakeside on Clever) and Airflow's API server app with the
+    plugin mounted, its DAGs in Airflow's DB; yields (client, tokens, data root)."""
     from rostersync import store as _store
 
     root = tmp_path_factory.mktemp("web")
     patch = pytest.MonkeyPatch()
     configs = root / "config"
-    for path in (REPO_CONFIG / "riverside.yaml",):
+    for path in (REPO_CONFIG / "riverside.yaml", REPO_CONFIG / "lakeside.yaml"):
         (configs).mkdir(exist_ok=True)
         (configs / path.name).write_text(path.read_text())
     district_yaml(configs, "northfield", name="Northfield Schools")
+    district_yaml(configs, "eastbrook", name="Eastbrook District")
     patch.setenv("ROSTERSYNC_CONFIG", str(configs))
     patch.setenv("ROSTERSYNC_DATA", str(root / "data"))
     patch.setenv("AIRFLOW__CORE__AUTH_MANAGER", "auth_managers.DagGrantsAuthManager")
@@ -45,6 +48,7 @@ def site(tmp_path_factory):
         pipeline.sync(conn, config, DEMO_FILES, RUN, results_dir=folder / "expectations")
         reports.write_record_issues(conn, RUN, folder)
         reports.write_destructive_changes(conn, RUN, folder)
+    _sync_twice_and_roll_back(load_district(configs / "eastbrook.yaml"))
     from airflow.api_fastapi import app as api_app
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
     from airflow.utils import db
@@ -67,6 +71,25 @@ def site(tmp_path_factory):
 
 
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "config" / "districts"
+EAST_1, EAST_2 = "manual__2026-11-18T07:00:00+00:00", "manual__2026-11-19T07:00:00+00:00"
+
+
+def _sync_twice_and_roll_back(config) -> None:
+    """eastbrook: run 1 applied (its pages written, as the notify task writes them), run 2 applied (run 1's
+    plan is then no longer kept), then run 2 rolled back."""
+    from roster_helpers import small_district
+    from rostersync import apply
+
+    with store.connect("eastbrook") as conn:
+        for run_id, students in ((EAST_1, 5), (EAST_2, 6)):
+            folder = store.reports_dir("eastbrook", run_id)
+            upload = small_district(students_per_school=students).write(folder.parent / f"upload-{students}")
+            pipeline.sync(conn, config, upload, run_id, suites=False)
+            reports.write_summaries(
+                conn, run_id, folder, district=config.name, district_id="eastbrook", status="applied",
+                counts={}, counts_title="Changes applied", approved_by="approver", applied=True,
+            )  # fmt: skip
+        apply.rollback_run(conn, EAST_2)
 
 
 def _sync_dags() -> None:
@@ -192,7 +215,7 @@ def test_the_run_page_shows_expectations_and_the_rollback_command_of_the_last_ap
     page = _get(site, f"/riverside/{RUN_KEY}/summary.html", "viewer").text
     assert "Changes applied" in page
     assert f"python -m rostersync rollback --district riverside --run {RUN}</code>" in page
-    assert 'href="expectations/snap_people.json"' in page
+    assert f'href="/rosters/riverside/{RUN_KEY}/expectations/snap_people.json"' in page
     response = _get(site, f"/riverside/{RUN_KEY}/expectations/snap_people.json", "viewer")
     assert response.status_code == 200 and response.json()["success"] in (True, False)
 
@@ -244,7 +267,8 @@ def test_an_admin_sends_welcome_emails_from_the_form_once_notify_accounts_runs(s
     where = response.headers["location"]
     assert where.startswith("/rosters/riverside/_welcome/manual__")
     with create_session() as session:
-        run = session.query(DagRun).filter(DagRun.dag_id == "notify_accounts").one()
+        run_id = unquote(where.rsplit("/", 1)[1])
+        run = session.query(DagRun).filter(DagRun.dag_id == "notify_accounts", DagRun.run_id == run_id).one()
         conf, triggered_by = dict(run.conf or {}), run.triggering_user_name
     assert conf == {"district": "riverside", "school": "SCH0001", "roles": ["teachers", "parents"]}
     assert triggered_by == "admin"
@@ -268,3 +292,83 @@ def test_no_personal_data_reaches_an_address_or_the_apps_log(site, caplog):
     links += re.findall(r'(?:href|action)="([^"]+)"', school)
     assert links and not [link for link in links if any(name in link for name in names)]
     assert not [r for r in caplog.records if any(name in r.getMessage() for name in names)]
+
+
+def test_an_older_runs_pages_are_the_pages_written_when_it_ended(site):
+    """Only the last applied run's plan is kept: yesterday's links (in emails, in the gate) still open."""
+    key = store.run_key(EAST_1)
+    page = _get(site, f"/eastbrook/{quote(key, safe='')}/summary.html", "viewer")
+    assert page.status_code == 200 and "plan is no longer kept" in page.text
+    assert 'href="schools/N/summary.html"' in page.text and "Eastbrook District" in page.text
+    school = _get(site, f"/eastbrook/{quote(key, safe='')}/schools/N/summary.html", "viewer")
+    assert (
+        school.status_code == 200
+        and "plan is no longer kept" in school.text
+        and "Source id <code>N</code>" in school.text
+    )
+    history = _get(site, "/eastbrook/", "viewer").text
+    assert f'href="/rosters/eastbrook/{quote(key, safe="")}/summary.html"' in history
+
+
+def test_a_rolled_back_run_says_so_and_the_run_before_it_offers_the_rollback_command(site):
+    key = quote(store.run_key(EAST_2), safe="")
+    page = _get(site, f"/eastbrook/{key}/summary.html", "viewer").text
+    assert "Changes applied, then rolled back" in page and "applied, then rolled back" in page
+    assert "rostersync rollback" not in page  # it is not the last applied run any more
+    district = _get(site, "/eastbrook/", "viewer").text
+    assert "rolled_back" in district
+
+
+def test_a_district_never_synced_and_a_clever_district_have_their_pages(site):
+    assert "No run has been planned for this district yet" in _get(site, "/northfield/", "viewer").text
+    listing = _get(site, "/", "viewer").text
+    assert "Clever API" in listing and "Lakeside School District" in listing
+    assert _get(site, "/lakeside/", "viewer").status_code == 200
+
+
+def test_a_symlink_in_a_runs_folder_serves_nothing_outside_it(site):
+    _, _, data = site
+    link = store.reports_dir("riverside", RUN) / "issues_X999.csv"
+    link.symlink_to(data / "riverside" / "roster.duckdb")
+    try:
+        response = _get(site, f"/riverside/{RUN_KEY}/issues_X999.csv", "admin")
+    finally:
+        link.unlink()
+    assert response.status_code == 404 and "DUCK" not in response.text
+
+
+def test_while_a_sync_writes_the_store_a_page_says_so_and_refreshes_but_a_form_is_not_resent(site):
+    import subprocess
+    import sys
+    import time
+
+    _, _, data = site
+    form = {**_welcome_form(site, "admin"), "roles": ["teachers"]}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
+         "time.sleep(30)", str(data / "riverside" / "roster.duckdb")],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"ok"
+        started = time.monotonic()
+        page = _get(site, "/riverside/", "viewer")
+        assert page.status_code == 503 and "is being synced" in page.text and 'http-equiv="refresh"' in page.text
+        listing = _get(site, "/", "viewer")
+        assert listing.status_code == 200 and "a sync is writing the roster" in listing.text
+        sent = _post(site, "admin", form)
+        assert sent.status_code == 503 and "Nothing was sent" in sent.text and 'http-equiv="refresh"' not in sent.text
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_form_missing_its_fields_is_refused_as_html_after_authorisation(site):
+    client, tokens, _ = site
+    outsider = client.post("/rosters/riverside/_welcome", headers={"Authorization": f"Bearer {tokens['outsider']}"})
+    assert outsider.status_code == 403
+    admin = client.post("/rosters/riverside/_welcome", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    assert admin.status_code == 403 and admin.headers["content-type"].startswith("text/html")
+    wrong_method = client.get("/rosters/riverside/_welcome", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    assert wrong_method.status_code in (404, 405) and wrong_method.headers["content-type"].startswith("text/html")

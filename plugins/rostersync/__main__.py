@@ -15,10 +15,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from rostersync import apply, store
+from rostersync import apply, onboarding, store
 from rostersync.config import ConfigError, load_district
 from rostersync.errors import RosterSyncError
-from rostersync.formats import all_formats
 from rostersync.preview import preview
 
 
@@ -64,37 +63,6 @@ def _rollback(district_id: str, run_id: str) -> int:
     return 0
 
 
-def _new_district(district_id: str, name: str, source: str, admin_emails: list[str]) -> int:
-    """Write config/districts/<district_id>.yaml (or $ROSTERSYNC_CONFIG's) for a new district."""
-    from rostersync.config import DISTRICT_ID
-    from rostersync.notify import render_page
-
-    if not DISTRICT_ID.match(district_id):
-        raise ConfigError(f"district_id {district_id!r}: lowercase letters, digits and _ only, starting with one")
-    folder = store.config_dir()
-    path = folder / f"{district_id}.yaml"
-    if path.exists():
-        raise FileExistsError(f"{path} exists: edit it, or choose another district id")
-    text = render_page(
-        "config/district.yaml.j2", district_id=district_id, name=name, source=source, admin_emails=admin_emails
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    draft = folder / f".{district_id}.yaml.new"  # never a half-written YAML where the DAG file reads
-    draft.write_text(text, encoding="utf-8")
-    try:
-        config = load_district(draft.rename(path))
-    except ConfigError:
-        path.unlink()
-        raise
-    print(f"wrote {path}: DAG {config.dag_id}, source {source}, connection {config.source.conn_id}")
-    print(
-        "Airflow shows the DAG within a minute (paused: unpause it to start its nightly runs). In `make run`, "
-        "the local SFTP login, folder and connection are ready within seconds; elsewhere, add the Airflow "
-        f"connection {config.source.conn_id!r} first."
-    )
-    return 0
-
-
 USAGE_ERRORS = (
     ConfigError,
     ValueError,
@@ -111,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rostersync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="preview what a sync of a package would do")
-    check.add_argument("--format", required=True, choices=sorted(all_formats()))
+    check.add_argument("--format", required=True, choices=onboarding.FORMATS)
     check.add_argument("--from", dest="source", type=Path, required=True, help="a folder or a .zip")
     check.add_argument("--district", type=Path, help="district YAML: preview against its roster")
     check.add_argument("--json", action="store_true", help="print one JSON object")
@@ -128,14 +96,21 @@ def main(argv: list[str] | None = None) -> int:
     new = district_commands.add_parser("new", help="scaffold config/districts/<id>.yaml for a new district")
     new.add_argument("district_id", help="lowercase letters, digits and _ (e.g. maple_grove)")
     new.add_argument("--name", required=True, help="the district's name as admins know it")
-    new.add_argument("--source", required=True, choices=[*sorted(set(all_formats()) - {"clever"}), "clever"])
+    new.add_argument("--source", required=True, choices=onboarding.FORMATS, help="a CSV format, or clever")
     new.add_argument("--admin-email", dest="admin_emails", action="append", required=True, help="repeatable")
     args = parser.parse_args(argv)
     try:
         if args.command == "rollback":
             return _rollback(args.district, args.run)
         if args.command == "district":
-            return _new_district(args.district_id, args.name, args.source, args.admin_emails)
+            scaffolded = onboarding.new_district(args.district_id, args.name, args.source, args.admin_emails)
+            print(f"wrote {store.config_dir() / args.district_id}.yaml: DAG {scaffolded.dag_id}, source {args.source}")
+            print(
+                "Airflow shows the DAG within a minute, paused: unpause it to start its nightly runs. Under "
+                "`make run` the local SFTP login, folder and connection are ready within seconds; elsewhere, "
+                f"create the Airflow connection {scaffolded.source.conn_id!r} first."
+            )
+            return 0
         config = load_district(args.district) if args.district else None
         result = preview(args.format, args.source, config, args.data_date)
     except USAGE_ERRORS as exc:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, Validatio
 from rostersync.formats import Format, get_format
 
 SftpFormat = Literal["remind_csv_v1", "remind_csv_v2", "oneroster_v1_1", "oneroster_v1_2"]
-DISTRICT_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
+DISTRICT_ID = re.compile(r"[a-z0-9][a-z0-9_]{0,62}")
 
 
 class ConfigError(ValueError):
@@ -246,7 +246,7 @@ class DistrictConfig(_Strict):
     @field_validator("district_id")
     @classmethod
     def _district_id_shape(cls, value: str) -> str:
-        if not DISTRICT_ID.match(value):
+        if not DISTRICT_ID.fullmatch(value):
             raise ValueError("must be lowercase letters, digits and underscores, starting with a letter/digit")
         return value
 
@@ -364,7 +364,9 @@ def load_each(folder: Path) -> list[tuple[Path, DistrictConfig | ConfigError]]:
 def broken_dag_id(path: Path) -> str:
     """The DAG id a district file's DAG has, even when the file cannot be read: its stem's."""
     stem = (
-        path.stem if DISTRICT_ID.match(path.stem) else "invalid_" + hashlib.sha256(path.stem.encode()).hexdigest()[:8]
+        path.stem
+        if DISTRICT_ID.fullmatch(path.stem)
+        else "invalid_" + hashlib.sha256(path.stem.encode()).hexdigest()[:8]
     )
     return f"roster_sync__{stem}"
 

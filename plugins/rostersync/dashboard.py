@@ -14,6 +14,9 @@ import duckdb
 from rostersync import plan, reports, store, welcome
 from rostersync.config import DistrictConfig
 
+ROLLED_BACK = "rolled_back"
+"""sync_runs.status of a run the rollback command undid (apply/rollback_run.sql)."""
+
 
 @dataclass
 class Upload:
@@ -95,8 +98,10 @@ def run_pages(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: s
 
     synced = runs.load_sync_run(conn, run_id)
     applied = synced is not None and synced.applied_at is not None
+    rolled_back = synced is not None and synced.status == ROLLED_BACK
     if applied and synced is not None:
-        counts, title = synced.counts, "Changes applied"
+        counts = synced.counts
+        title = "Changes applied, then rolled back" if rolled_back else "Changes applied"
     else:
         counts, title = plan.plan_summary(conn, run_id).changes, "Changes planned"
     return reports.summary_pages(
@@ -111,6 +116,7 @@ def run_pages(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: s
         counts_title=title,
         approved_by=synced.approved_by if synced else None,
         applied=applied,
+        rolled_back=rolled_back,
     )
 
 

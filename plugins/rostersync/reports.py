@@ -227,12 +227,18 @@ def summary_pages(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **
     """What the run's summary page and each source school's page show: state and holds, changes per
     entity and whether they were applied, errors and alerts with links to their CSVs (relative to the
     page, so the same pages work as files and in the Rosters app). `page` is what every page shows of
-    the run (district, district_id, status, counts, counts_title, approved_by, applied)."""
+    the run (district, district_id, status, counts, counts_title, approved_by, applied, rolled_back)."""
     from rostersync.holds import plan_holds
     from rostersync.plan import plan_summary, school_changes
 
     catalogue = errors.CATALOGUE
-    page = {"data_date": plan_summary(conn, run_id).data_date, "controls": None, "applied": False, **page}
+    page = {
+        "data_date": plan_summary(conn, run_id).data_date,
+        "controls": None,
+        "applied": False,
+        "rolled_back": False,
+        **page,
+    }
     holds: dict[str, list] = {}
     for hold in plan_holds(conn, run_id):
         holds.setdefault(hold.school, []).append(hold)
@@ -280,7 +286,7 @@ def summary_pages(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **
                 "holds": holds.get(school_id, []),
                 "decision": decisions.get(school_id),
                 "changes": school_changed,
-                "applied": _applied(page["applied"], kept, mapped and selected, school_changed),
+                "applied": _applied(page["applied"], kept, mapped and selected, school_changed, page["rolled_back"]),
                 "issues": issues(issue_counts.get(school_sid, {}), where),
                 "destructive_csv": (where / "destructive_changes.csv").exists(),
                 "page": f"schools/{quote(where.name, safe=':+')}/summary.html",
@@ -301,15 +307,17 @@ def summary_pages(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path, **
     return SummaryPages(run_page, schools, page)
 
 
-def _applied(run_applied: bool, kept_on_hold: bool, synced: bool, changes: dict) -> str:
-    """Whether a school's planned changes reached the roster in this run, in words."""
+def _applied(run_applied: bool, kept_on_hold: bool, synced: bool, changes: dict, rolled_back: bool = False) -> str:
+    """Whether a school's planned changes reached the roster in this run (and stayed), in words."""
     if not any(sum(c.values()) for c in changes.values()):
         return "no changes"
     if not synced:
         return "not applied: the school is not synced"
     if kept_on_hold:
         return "not applied: kept on hold" if run_applied else "not applied yet: waiting for approval"
-    return "applied" if run_applied else "not applied yet"
+    if not run_applied:
+        return "not applied yet"
+    return "applied, then rolled back" if rolled_back else "applied"
 
 
 @dataclass

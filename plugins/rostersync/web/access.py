@@ -79,6 +79,20 @@ def _signature(user: Any, purpose: str, issued: int) -> str:
     return hmac.new(_secret(), message, hashlib.sha256).hexdigest()
 
 
+def _own_origins(request: Request) -> set[str]:
+    """This server as a browser names it: the request's own address, and Airflow's `[api] base_url`
+    (behind a proxy that terminates TLS or rewrites the host, the address the browser used)."""
+    from urllib.parse import urlsplit
+
+    from airflow.configuration import conf
+
+    own = {f"{request.url.scheme}://{request.url.netloc}"}
+    base = urlsplit(conf.get("api", "base_url", fallback="") or "")
+    if base.scheme and base.netloc:
+        own.add(f"{base.scheme}://{base.netloc}")
+    return own
+
+
 def csrf_token(user: Any, purpose: str) -> str:
     """A token for one form (`purpose`, e.g. the district and school) of this user."""
     issued = int(time.time())
@@ -89,7 +103,7 @@ def check_csrf(request: Request, user: Any, purpose: str, token: str) -> None:
     """Refuse a state-changing request that did not come from our own form for this user: its token
     must be ours, fresh, for this purpose, and a browser's Origin (when sent) must be this server."""
     origin = request.headers.get("origin")
-    if origin and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
+    if origin and origin.rstrip("/") not in _own_origins(request):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "The form was sent from another site.")
     issued_text, _, signature = token.partition(".")
     try:

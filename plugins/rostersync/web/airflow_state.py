@@ -44,7 +44,7 @@ def dag_states(dag_ids: list[str]) -> dict[str, DagState]:
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     states = {dag: DagState(dag) for dag in dag_ids}
     if not dag_ids:
@@ -56,14 +56,17 @@ def dag_states(dag_ids: list[str]) -> dict[str, DagState]:
             )
         ):
             states[dag].paused, states[dag].next_run = paused, next_run
-        latest = (
-            select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.run_after)
+        newest = (
+            select(DagRun.dag_id, func.max(DagRun.run_after).label("run_after"))
             .where(DagRun.dag_id.in_(dag_ids))
-            .order_by(DagRun.dag_id, DagRun.run_after.desc())
+            .group_by(DagRun.dag_id)
+            .subquery()
         )
-        for dag, run_id, state, run_after in session.execute(latest):
-            if states[dag].last_run_id is None:
-                states[dag].last_run_id, states[dag].last_run_state, states[dag].last_run_at = run_id, state, run_after
+        latest = select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.run_after).join(
+            newest, (DagRun.dag_id == newest.c.dag_id) & (DagRun.run_after == newest.c.run_after)
+        )
+        for dag, run_id, state, run_after in session.execute(latest):  # one row per DAG (two on a tie)
+            states[dag].last_run_id, states[dag].last_run_state, states[dag].last_run_at = run_id, state, run_after
         waiting = select(TaskInstance.dag_id, TaskInstance.run_id).where(
             TaskInstance.dag_id.in_(dag_ids),
             TaskInstance.task_id == GATE_TASK,

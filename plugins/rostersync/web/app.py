@@ -11,6 +11,7 @@ the links inside the report pages work the same as files and here. Personal data
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,9 @@ from urllib.parse import quote
 import duckdb
 from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import FastAPI, Form, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rostersync import dashboard, notify, plan, reports, store, welcome
 from rostersync.config import CleverSource, DistrictConfig, load_valid_districts
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 
 LOCK_WAIT = 3.0
 """Seconds a page waits for a district's store while a sync task writes it (then: busy, refresh)."""
+LIST_LOCK_WAIT = 0.5
+"""The districts page waits less per district: a district being synced shows as such, the rest at once."""
 DOWNLOADS = {".csv": "text/csv", ".json": "application/json"}
 """What the app serves from a run's reports folder besides the pages it renders."""
 
@@ -54,10 +59,21 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StoreBusy)
     async def busy(request: Request, exc: StoreBusy) -> Response:
-        return _page(request, "web/busy.html.j2", status.HTTP_503_SERVICE_UNAVAILABLE, district=str(exc))
+        return _page(
+            request,
+            "web/busy.html.j2",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            district=str(exc),
+            refresh=request.method == "GET",  # a form sent again by a refresh would be a GET: 405
+        )
 
-    @app.exception_handler(HTTPException)
-    async def refused(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        message = "The form is incomplete or not ours: load the page again."
+        return _page(request, "web/refused.html.j2", status.HTTP_400_BAD_REQUEST, message=message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> Response:
         return _page(
             request, "web/refused.html.j2", exc.status_code, message=exc.detail, headers=dict(exc.headers or {})
         )
@@ -78,7 +94,7 @@ def create_app() -> FastAPI:
         rows = []
         for config in configs:
             try:
-                found = _district(config)
+                found = _district(config, lock_wait=LIST_LOCK_WAIT)
             except StoreBusy:
                 found = None
             rows.append(
@@ -103,9 +119,15 @@ def create_app() -> FastAPI:
                 pages = dashboard.run_pages(conn, config, last.run_id)
                 activity = dashboard.school_activity(conn)
         dag = airflow_state.dag_states([access.dag_id(district_id)])[access.dag_id(district_id)]
+        with_page = {
+            r.run_id
+            for r in found.runs
+            if r.computed_at or (store.reports_dir(district_id, r.run_id) / "summary.html").exists()
+        }
         return _page(
             request,
             "web/district.html.j2",
+            with_page=with_page,
             district=found,
             source=_source(config),
             dag=dag,
@@ -119,12 +141,12 @@ def create_app() -> FastAPI:
         request: Request,
         district_id: str,
         user: GetUserDep,
-        school_id: Annotated[str, Form(max_length=200)],
-        csrf_token: Annotated[str, Form(max_length=200)],
+        school_id: Annotated[str, Form(max_length=200)] = "",
+        csrf_token: Annotated[str, Form(max_length=200)] = "",
         roles: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
+        access.require_welcomes(user, district_id)  # before anything else is said about the request
         config = _configs().get(district_id)
-        access.require_welcomes(user, district_id)
         if config is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such district.")
         access.check_csrf(request, user, _welcome_purpose(district_id, school_id), csrf_token)
@@ -146,7 +168,9 @@ def create_app() -> FastAPI:
     @app.get("/{district_id}/_welcome/{run_key}", response_class=HTMLResponse)
     def welcome_result(request: Request, district_id: str, run_key: str, user: GetUserDep) -> Response:
         config = _readable(user, district_id)
-        run_id = _decode_key(run_key)
+        from urllib.parse import unquote
+
+        run_id = unquote(run_key)
         found = airflow_state.dag_run(access.NOTIFY_DAG, run_id)
         if found is None or found[1].get("district") != district_id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such welcome run for this district.")
@@ -182,7 +206,7 @@ def create_app() -> FastAPI:
     @app.get("/{district_id}/{run_key}/{path:path}")
     def run_file(request: Request, district_id: str, run_key: str, path: str, user: GetUserDep) -> Response:
         config = _readable(user, district_id)
-        folder = store.reports_dir(district_id, _decode_key(run_key))
+        folder = _run_folder(district_id, run_key)
         parts = [p for p in path.split("/") if p]
         if any(p.startswith(".") for p in parts):
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
@@ -208,44 +232,50 @@ def create_app() -> FastAPI:
         )
 
     def _run_page(request: Request, config: DistrictConfig, run_key: str, user: Any) -> Response:
-        run_id = _decode_key(run_key)
-        folder = store.reports_dir(config.district_id, run_id)
+        folder = _run_folder(config.district_id, run_key)
         with _store(config) as conn:
+            run_id = _run_id(conn, run_key)
             try:
                 pages = dashboard.run_pages(conn, config, run_id)
-            except (LookupError, plan.PlanSuperseded):  # stopped before planning (format errors), or superseded
+            except (LookupError, plan.PlanSuperseded):  # an older run (only the last plan is kept), or no plan
                 pages = None
             last_applied = store.query(conn, "apply/select_last_applied_run")
-        if pages is None:
-            if not folder.is_dir():
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "No such run of this district.")
-            files = sorted(p.name for p in folder.glob("*") if p.suffix in DOWNLOADS)
-            return _page(request, "web/run_without_plan.html.j2", config=config, run_id=run_id, files=files)
         undo = None
         if last_applied and last_applied[0][0] == run_id:
             undo = shlex.join(
                 ["python", "-m", "rostersync", "rollback", "--district", config.district_id, "--run", run_id]
             )
         results = sorted(p.name for p in (folder / "expectations").glob("*") if p.suffix in DOWNLOADS)
-        dag = access.dag_id(config.district_id)
-        return _page(
-            request,
-            "web/run.html.j2",
-            config=config,
-            undo=undo,
-            expectations=results,
-            format_errors=(folder / "format_errors.csv").exists(),
-            airflow_run=airflow_state.run_link(_airflow_root(request), dag, run_id),
-            **pages.run,
-        )
+        extras: dict[str, Any] = {
+            "config": config,
+            "run_id": run_id,
+            "run_key": run_key,
+            "undo": undo,
+            "expectations": results,
+            "format_errors": (folder / "format_errors.csv").exists(),
+            "airflow_run": airflow_state.run_link(_airflow_root(request), access.dag_id(config.district_id), run_id),
+        }
+        if pages is not None:
+            return _page(request, "web/run.html.j2", **{**pages.run, **extras})
+        stored = folder / "summary.html"
+        if stored.is_file():
+            return _page(request, "web/run.html.j2", stored=stored_body(stored), **extras)
+        if not folder.is_dir():
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such run of this district.")
+        files = sorted(p.name for p in folder.glob("*") if p.suffix in DOWNLOADS)
+        return _page(request, "web/run_without_plan.html.j2", files=files, **extras)
 
     def _school_page(request: Request, config: DistrictConfig, run_key: str, school_key: str, user: Any) -> Response:
-        run_id = _decode_key(run_key)
+        folder = _run_folder(config.district_id, run_key)
         with _store(config) as conn:
+            run_id = _run_id(conn, run_key)
             try:
                 pages = dashboard.run_pages(conn, config, run_id)
-            except (LookupError, plan.PlanSuperseded):
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "No such run of this district.") from None
+            except (LookupError, plan.PlanSuperseded):  # an older run: its page as written when it ended
+                stored = folder / "schools" / school_key / "summary.html"
+                if not stored.is_file() or school_key.startswith("."):
+                    raise HTTPException(status.HTTP_404_NOT_FOUND, "No such school in this run.") from None
+                return _page(request, "web/stored.html.j2", config=config, run_id=run_id, stored=stored_body(stored))
             school = pages.school(school_key)
             if school is None:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "No such school in this run.")
@@ -291,21 +321,21 @@ def _readable(user: Any, district_id: str) -> DistrictConfig:
 
 
 @contextmanager
-def _store(config: DistrictConfig) -> Iterator[duckdb.DuckDBPyConnection]:
+def _store(config: DistrictConfig, lock_wait: float = LOCK_WAIT) -> Iterator[duckdb.DuckDBPyConnection]:
     """The district's store, read-only; a district with no store yet reads as an empty one."""
     if not store.roster_path(config.district_id).exists():
         with store.scratch() as conn:
             yield conn
         return
     try:
-        with store.connect(config.district_id, read_only=True, lock_wait=LOCK_WAIT) as conn:
+        with store.connect(config.district_id, read_only=True, lock_wait=lock_wait) as conn:
             yield conn
     except store.RosterBusy:
         raise StoreBusy(config.name) from None
 
 
-def _district(config: DistrictConfig) -> dashboard.District:
-    with _store(config) as conn:
+def _district(config: DistrictConfig, lock_wait: float = LOCK_WAIT) -> dashboard.District:
+    with _store(config, lock_wait) as conn:
         return dashboard.district(conn, config)
 
 
@@ -313,14 +343,36 @@ def _source(config: DistrictConfig) -> str:
     return "Clever API" if isinstance(config.source, CleverSource) else f"SFTP, {config.source.format}"
 
 
-def _decode_key(key: str) -> str:
-    """A run id from its folder name (store.path_key keeps `%XX` for every other character)."""
+RUN_KEY = re.compile(r"[A-Za-z0-9_.:+%~-]{1,200}")
+"""What store.path_key makes of a run id: a single folder name."""
+
+
+def _run_folder(district_id: str, run_key: str) -> Path:
+    """The run's reports folder named by its address (the folder name store.run_key gave it)."""
+    root = store.data_root() / "reports" / district_id
+    if not RUN_KEY.fullmatch(run_key) or run_key in (".", ".."):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such run.")
+    return store.inside(root, root / run_key)
+
+
+def _run_id(conn: duckdb.DuckDBPyConnection, run_key: str) -> str:
+    """The run whose folder is `run_key`: its id decoded, or (a long id kept as a hash) looked up."""
     from urllib.parse import unquote
 
-    run_id = unquote(key)
-    if store.run_key(run_id) != key:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such run.")
-    return run_id
+    if store.run_key(unquote(run_key)) == run_key:
+        return unquote(run_key)
+    for (run_id,) in store.query(conn, "dashboard/select_run_ids"):
+        if store.run_key(run_id) == run_key:
+            return str(run_id)
+    raise HTTPException(status.HTTP_404_NOT_FOUND, "No such run of this district.")
+
+
+def stored_body(page: Path) -> str:
+    """The body of a report page this app's templates wrote (HTML-escaped when written): what an older
+    run's page shows once its plan is no longer kept."""
+    text = page.read_text(encoding="utf-8")
+    start, end = text.find("<body>"), text.rfind("</body>")
+    return text[start + len("<body>") : end] if start >= 0 and end > start else ""
 
 
 def _welcome_purpose(district_id: str, school_id: str) -> str:
