@@ -12,8 +12,8 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+$(VENV)/.installed: requirements.txt deploy/constraints.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt -c deploy/constraints.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 

@@ -80,7 +80,7 @@ def build_dag(config: DistrictConfig) -> DAG:
             timeout=config.response_timeout_hours,
             controls=md.text(config.controls()),
         ),
-        default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
+        default_args={"retries": 1, "retry_delay": timedelta(minutes=2), "queue": config.queue},
         params={
             "force_backfill": Param(
                 False,

@@ -48,6 +48,10 @@ task after the emails already sent were recorded, so clearing the task resumes w
     },
 ) as dag:
 
+    @task.branch(doc_md="Route to the district's task: it runs on the district's queue, where its store is.")
+    def district() -> str:
+        return f"send_welcomes__{get_current_context()['params']['district']}"
+
     @task(retries=0, doc_md="Send the welcome emails; see the DAG docs.")
     def send_welcomes() -> dict:
         context = get_current_context()
@@ -56,4 +60,6 @@ task after the emails already sent were recorded, so clearing the task resumes w
         run = Run(config, context["run_id"], smtp=smtp_settings(config.smtp_conn_id))
         return notify_accounts(run, params["school"], list(params["roles"])).as_dict()
 
-    send_welcomes()
+    chosen = district()
+    for district_id, config in sorted(DISTRICTS.items()):
+        chosen >> send_welcomes.override(task_id=f"send_welcomes__{district_id}", queue=config.queue)()

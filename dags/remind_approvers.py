@@ -24,16 +24,19 @@ with DAG(
 Every 15 minutes: each district's approval gates that still wait `reminder_after_hours` (default 24)
 after they opened get one reminder email to the approvers, with the link to the Required Action. A
 gate is never reminded twice; a district whose sync is writing its store is tried at the next round.
-It runs apart from the district DAGs so that a run ends as soon as its gate is answered.
+It runs apart from the district DAGs so that a run ends as soon as its gate is answered. One task per
+Celery queue: each reads the stores of the districts on its queue, on that queue's worker host.
 """,
 ) as dag:
 
     @task(retries=1, retry_delay=timedelta(minutes=2), doc_md="Remind the approvers of gates still waiting.")
-    def remind() -> dict:
+    def remind(queue: str) -> dict:
         configs = load_valid_districts(store.config_dir())  # the YAML as it is now, not at parse time
-        done = remind_all(configs, lambda config: smtp_settings(config.smtp_conn_id))
+        mine = [config for config in configs if config.queue == queue]  # the stores on this queue's host
+        done = remind_all(mine, lambda config: smtp_settings(config.smtp_conn_id))
         if done.failed:  # after every other district had its turn; a retry never reminds twice
             raise RuntimeError(f"reminders failed for {sorted(done.failed)}: {done.failed}")
         return {"reminded": done.reminded, "busy": done.busy}
 
-    remind()
+    for queue in sorted({config.queue for config in load_valid_districts(store.config_dir())} | {"default"}):
+        remind.override(task_id=f"remind__{queue}", queue=queue)(queue)

@@ -55,14 +55,20 @@ def test_each_dag_runs_the_gates_in_order_with_tags_docs_and_one_run_at_a_time(t
 def test_notify_accounts_is_manual_and_asks_for_district_school_and_roles(tmp_path, monkeypatch):
     monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
     district_yaml(tmp_path, "alpha")
-    district_yaml(tmp_path, "beta")
-    dag = dagbag().dags["notify_accounts"]
+    district_yaml(tmp_path, "beta", queue="host_b")
+    bag = dagbag()
+    dag = bag.dags["notify_accounts"]
     assert type(dag.timetable).__name__ == "NullTimetable" and dag.max_active_runs == 1
     assert dag.tags and dag.doc_md and "never emailed twice" in " ".join(dag.doc_md.split())
     params = dag.params.dump()
     assert params["district"] == "alpha" and params["roles"] == ["teachers", "parents", "students"]
     assert dag.params.get_param("district").schema["enum"] == ["alpha", "beta"]
-    assert [t.task_id for t in dag.tasks] == ["send_welcomes"]
+    tasks = {t.task_id: t.queue for t in dag.tasks}  # each district's welcomes run on its queue (its store)
+    assert tasks == {"district": "default", "send_welcomes__alpha": "default", "send_welcomes__beta": "host_b"}
+    sync = bag.dags["roster_sync__beta"]
+    assert {t.queue for t in sync.tasks} == {"host_b"}
+    reminders = {t.task_id: t.queue for t in bag.dags["remind_approvers"].tasks}
+    assert reminders == {"remind__default": "default", "remind__host_b": "host_b"}
 
 
 def test_the_repository_config_gives_the_demo_dag():

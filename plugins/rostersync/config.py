@@ -194,6 +194,9 @@ class DistrictConfig(_Strict):
         "full", description="additive: creates and updates only; paused: check and report only"
     )
     blackout: list[Blackout] = Field(default_factory=list, description="windows when nothing applies unasked")
+    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = Field(
+        "default", description="Celery queue of the district's tasks: one worker host per queue (its store)"
+    )
 
     def in_blackout(self, at: datetime) -> Blackout | None:
         """The first blackout window `at` falls in (any time zone: read on the district's clock)."""

@@ -74,8 +74,15 @@ def inside(folder: Path, path: Path) -> Path:
     return path
 
 
+def stores_root() -> Path:
+    """Where the districts' DuckDB stores live: `$ROSTERSYNC_STORES` (a worker host's local disk in
+    production: DuckDB's file locks are unreliable on network filesystems), else the data folder."""
+    explicit = os.environ.get("ROSTERSYNC_STORES", "").strip()
+    return Path(explicit) if explicit else data_root()
+
+
 def roster_path(district_id: str, root: Path | None = None) -> Path:
-    return (root or data_root()) / district_id / "roster.duckdb"
+    return (root or stores_root()) / district_id / "roster.duckdb"
 
 
 def landing_dir(district_id: str, run_id: str, root: Path | None = None) -> Path:

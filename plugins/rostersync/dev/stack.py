@@ -16,6 +16,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import time
@@ -59,6 +60,13 @@ def _port(preferred: int) -> int:
 LOGINS = {"admin": "admin", "viewer": "viewer", "operator": "user"}
 """With ROSTERSYNC_LOGIN=1: Airflow users (name: role of Airflow's simple auth manager), each with a
 password generated once and kept in .airflow/passwords.json."""
+
+
+def worker_command(queue: str) -> tuple[str, ...]:
+    """A Celery worker of one queue (one per host in production; here all on this machine, so no log
+    server: each would take port 8793, and the API server reads the task logs from disk)."""
+    return ("celery", "worker", "--queues", queue, "--concurrency", "2", "--skip-serve-logs",
+            "--celery-hostname", f"{queue}@%h")  # fmt: skip
 
 
 def logins_enabled() -> bool:
@@ -118,6 +126,44 @@ def seed_sftp(root: Path, district_id: str, files: Path) -> None:
         os.utime(f, (an_hour_ago, an_hour_ago))
 
 
+DEPLOY_ENV = store.REPO_ROOT / "deploy" / "airflow.env"
+PRODUCTION_USERS = {"admin": "Admin", "viewer": "Viewer"}
+"""With --production: the FAB users `airflow users create` makes (name: role), passwords as LOGINS'."""
+
+
+def production_env(values: dict[str, str]) -> dict[str, str]:
+    """deploy/airflow.env, its ${NAME}s filled from `values` (a name missing there is an error)."""
+    env = {}
+    for line in DEPLOY_ENV.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = string.Template(value).substitute(values)
+    return env
+
+
+def production_values(url: str) -> dict[str, str]:
+    """The deployment's values for deploy/airflow.env, from this machine's PostgreSQL and Redis:
+    ROSTERSYNC_METADATA_URL (required), ROSTERSYNC_REDIS_URL, ROSTERSYNC_REDIS_PREFIX."""
+    metadata = os.environ.get("ROSTERSYNC_METADATA_URL", "")
+    if not metadata.startswith("postgresql"):
+        raise SystemExit("--production needs ROSTERSYNC_METADATA_URL=postgresql+psycopg2://user@host:port/db")
+    keys = json.loads((AIRFLOW_HOME / "secrets.json").read_text())
+    return {
+        "METADATA_URL": metadata,
+        "REDIS_URL": os.environ.get("ROSTERSYNC_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_PREFIX": os.environ.get("ROSTERSYNC_REDIS_PREFIX", "rostersync:"),
+        "WORKER_CONCURRENCY": "2",
+        "JWT_SECRET": keys["JWT_SECRET"],
+        "FERNET_KEY": keys["FERNET_KEY"],
+        "API_SECRET_KEY": keys["SECRET_KEY"],
+        "BASE_URL": url,
+        "ROSTERSYNC_DATA": str(store.data_root()),
+        "ROSTERSYNC_CONFIG": str(store.config_dir()),
+        "ROSTERSYNC_STORES": str(store.stores_root()),
+    }
+
+
 def connections(sftp_port: int, smtp_port: int, clever_url: str) -> dict[str, dict]:
     """The Airflow connections of the local stack: the SMTP sink and each district's source."""
     found: dict[str, dict] = {
@@ -160,7 +206,8 @@ def clever_district_files(folder: Path) -> Path:
 
 
 class Stack:
-    def __init__(self) -> None:
+    def __init__(self, production: bool = False) -> None:
+        self.production = production
         self.api_port = _port(int(os.environ.get("ROSTERSYNC_API_PORT", 8080)))
         self.sftp_root = AIRFLOW_HOME / "sftp"
         configs = load_valid_districts(store.config_dir())
@@ -175,9 +222,14 @@ class Stack:
         self.processes: list[subprocess.Popen] = []
         self.districts: set[str] = set()
 
+    def queues(self) -> list[str]:
+        """The Celery queues of the configured districts (and Airflow's default queue)."""
+        return sorted({c.queue for c in load_valid_districts(store.config_dir())} | {"default"})
+
     def api(self) -> Api:
-        """The REST API, as the admin when ROSTERSYNC_LOGIN=1."""
-        return Api(self.url, ("admin", passwords()["admin"]) if logins_enabled() else None)
+        """The REST API, as the admin when ROSTERSYNC_LOGIN=1 or --production."""
+        with_login = logins_enabled() or self.production
+        return Api(self.url, ("admin", passwords()["admin"]) if with_login else None)
 
     @property
     def url(self) -> str:
@@ -196,13 +248,28 @@ class Stack:
             "AIRFLOW_HOME": str(AIRFLOW_HOME),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
+        if self.production:
+            env.update(production_env(production_values(self.url)))
         out = log_to.open("ab") if log_to else None
         airflow = str(Path(sys.executable).parent / "airflow")
         subprocess.run([airflow, "db", "migrate"], env=env, stdout=out or subprocess.DEVNULL, check=True)
+        commands: list[tuple[str, ...]] = list(COMPONENTS)
+        if self.production:
+            known = passwords()
+            for user, role in PRODUCTION_USERS.items():  # FAB's users; "already exists" on a restart is fine
+                subprocess.run(
+                    [airflow, "users", "create", "--role", role, "--username", user, "--password", known[user]]
+                    + ["--email", f"{user}@localhost", "--firstname", user, "--lastname", "local"],
+                    env=env,
+                    stdout=out or subprocess.DEVNULL,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                )
+            commands += [worker_command(queue) for queue in self.queues()]
         # `airflow standalone`'s components, one by one: it starts the scheduler's and the triggerer's log
         # servers on every interface (0.0.0.0:8793/8794, not configurable). Here tasks write their logs to
         # .airflow/logs, which the API server reads directly: no log server is needed, none listens.
-        for command in COMPONENTS:
+        for command in commands:
             self.processes.append(
                 subprocess.Popen(
                     [airflow, *command],
@@ -262,7 +329,11 @@ class Stack:
         )
 
     def banner(self) -> str:
-        if logins_enabled():
+        if self.production:
+            known = passwords()
+            login = "log in as " + ", ".join(f"{u} / {known[u]} ({role})" for u, role in PRODUCTION_USERS.items())
+            login += f"; CeleryExecutor, workers on {', '.join(self.queues())}"
+        elif logins_enabled():
             known = passwords()
             login = "log in as " + ", ".join(f"{u} / {known[u]} ({role})" for u, role in LOGINS.items())
         else:
@@ -369,7 +440,7 @@ def print_counts(district_id: str, run_id: str) -> None:
 def demo(stack: Stack) -> int:
     for district in (DEMO_DISTRICT, CLEVER_DISTRICT):  # the demo districts start from an empty roster
         for folder in (
-            store.data_root() / district,
+            store.roster_path(district).parent,
             store.data_root() / "landing" / district,
             store.data_root() / "reports" / district,
         ):
@@ -443,12 +514,17 @@ def _interrupt(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rostersync.dev.stack", description=__doc__)
     parser.add_argument("mode", choices=["run", "demo"])
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="deploy/airflow.env: CeleryExecutor, PostgreSQL (ROSTERSYNC_METADATA_URL), Redis, FAB logins",
+    )
     args = parser.parse_args(argv)
     # Ctrl-C (and a plain kill) stop everything this started, even when started from a script
     # that left SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = Stack()
+    stack = Stack(production=args.production)
     headless = args.mode == "demo"
     try:
         stack.start(log_to=AIRFLOW_HOME / "airflow.log" if headless else None)

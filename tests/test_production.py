@@ -1,0 +1,160 @@
+"""The production stack of deploy/airflow.env on this machine's PostgreSQL and Redis: Airflow's
+api-server, scheduler, dag-processor and triggerer, and one Celery worker per queue; two districts
+(SFTP and Clever, each on its own queue) triggered at the same time and approved through the REST API
+as FAB users; both rosters checked afterwards. The test makes and drops its own database and Redis
+key prefix, and stops every process it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = [pytest.mark.live, pytest.mark.timeout(1500)]
+
+REPO = Path(__file__).resolve().parents[1]
+QUEUES = {"riverside": "host_a", "lakeside": "host_b"}
+PG = "host=127.0.0.1 port=5432 user=postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _admin_sql(statement: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(f"{PG} dbname=postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory):
+    import redis
+    from rostersync.dev.stack import Api
+
+    root = tmp_path_factory.mktemp("production")
+    suffix = secrets.token_hex(4)
+    database, prefix = f"rostersync_e2e_{suffix}", f"rostersync-e2e-{suffix}:"
+    _admin_sql(f"CREATE DATABASE {database}")
+    configs = root / "config"
+    configs.mkdir()
+    for district, queue in QUEUES.items():
+        text = (REPO / "config" / "districts" / f"{district}.yaml").read_text()
+        (configs / f"{district}.yaml").write_text(f"{text}\nqueue: {queue}\n")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update(
+        AIRFLOW_HOME=str(root / "airflow"),
+        ROSTERSYNC_DATA=str(root / "shared"),
+        ROSTERSYNC_STORES=str(root / "stores"),
+        ROSTERSYNC_CONFIG=str(configs),
+        ROSTERSYNC_API_PORT=str(port),
+        ROSTERSYNC_METADATA_URL=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}",
+        ROSTERSYNC_REDIS_PREFIX=prefix,
+    )
+    log = (root / "stack.log").open("wb")
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "rostersync.dev.stack", "run", "--production"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        probe = Api(url)
+
+        def healthy() -> object:
+            assert stack.poll() is None, f"the stack stopped: see {root / 'stack.log'}"
+            return probe.call("GET", "/monitor/health")
+
+        probe.wait_until("the API server", healthy, 400)
+        passwords = json.loads((root / "airflow" / "passwords.json").read_text())
+        api = Api(url, ("admin", passwords["admin"]))
+        api.wait_until("the admin's token", lambda: api.log_in() or True, 120)
+        for district in QUEUES:
+            dag = f"roster_sync__{district}"
+            api.wait_until(f"{dag} to be parsed", lambda dag=dag: api.call("GET", f"/dags/{dag}"), 300)
+            api.call("PATCH", f"/dags/{dag}", json={"is_paused": False})
+        yield {"api": api, "root": root, "database": database, "prefix": prefix, "log": root / "stack.log"}
+    finally:
+        stack.send_signal(signal.SIGTERM)
+        try:
+            stack.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.pid, signal.SIGKILL)
+        log.close()
+        client = redis.Redis(host="127.0.0.1", port=6379)
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+        _admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def _ended(api, path: str) -> str | None:
+    state = api.call("GET", path)["state"]
+    return state if state in ("success", "failed") else None
+
+
+def _wait(api, what: str, check, timeout: float = 600):
+    return api.wait_until(what, check, timeout, every=3)
+
+
+def test_two_districts_sync_at_once_on_the_celery_workers_of_their_queues(production):
+    import psycopg2
+    import redis
+
+    api = production["api"]
+    runs = {
+        district: api.call("POST", f"/dags/roster_sync__{district}/dagRuns", json={"logical_date": None})["dag_run_id"]
+        for district in QUEUES
+    }  # both at once
+    for district, run_id in runs.items():
+        gate = f"/dags/roster_sync__{district}/dagRuns/{run_id}/taskInstances/approve"
+        _wait(api, f"{district}'s gate", lambda gate=gate: api.call("GET", gate).get("state") == "awaiting_input")
+    time.sleep(10)  # as a person answers: not before the scheduler has seen the task park
+    for district, run_id in runs.items():
+        gate = f"/dags/roster_sync__{district}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+        api.call("PATCH", gate, json={"chosen_options": ["Approve"], "params_input": {}})
+    for district, run_id in runs.items():
+        path = f"/dags/roster_sync__{district}/dagRuns/{run_id}"
+        state = _wait(api, f"{district}'s run to end", lambda path=path: _ended(api, path))
+        tasks = api.call("GET", f"{path}/taskInstances")["task_instances"]
+        assert state == "success", {t["task_id"]: t["state"] for t in tasks}
+        ran = [t for t in tasks if t["state"] == "success"]
+        assert {t["queue"] for t in ran} == {QUEUES[district]}, "every task of a district on its queue"
+        assert all(t["hostname"] for t in ran)
+
+    stores = production["root"] / "stores"
+    for district in QUEUES:
+        with duckdb.connect(str(stores / district / "roster.duckdb"), read_only=True) as conn:
+            (accounts,) = conn.execute("SELECT count(*) FROM accounts WHERE removed_run IS NULL").fetchone() or (0,)
+            row = conn.execute("SELECT status FROM sync_runs WHERE run_id = ?", [runs[district]]).fetchone()
+        status = row[0] if row else None
+        assert accounts > 0 and status == "applied", district
+    assert not (production["root"] / "shared" / "riverside" / "roster.duckdb").exists()  # stores stay local
+
+    with psycopg2.connect(f"{PG} dbname={production['database']}") as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT dag_id, state FROM dag_run WHERE dag_id LIKE 'roster_sync__%%' ORDER BY dag_id")
+        assert cursor.fetchall() == [("roster_sync__lakeside", "success"), ("roster_sync__riverside", "success")]
+        cursor.execute("SELECT count(*) FROM ab_user")  # FAB's users: the auth manager's own tables
+        assert (cursor.fetchone() or (0,))[0] >= 2
+    keys = list(redis.Redis(host="127.0.0.1", port=6379).scan_iter(match=f"{production['prefix']}*"))
+    assert keys, "the broker's keys are under the deployment's prefix"
