@@ -1,10 +1,13 @@
 """`make bench`: every stage of the pipeline, timed outside the scheduler, against a pandas baseline.
 
-For each size (students) it generates a district and its next day (1% churn) with rostersync.synth,
-then, each in a fresh process so its peak memory is its own: the initial sync into an empty roster
-and the nightly sync on top of it, for rostersync and for the pandas baseline. For the smallest size
-it also times one dag.test() run and reports the orchestration overhead. Writes bench/results.json
-and the figures table of bench/README.md.
+For each size (students) it generates a district and its next day (1% churn, and 10% churn) with
+rostersync.synth, then, each in a fresh process so its peak memory is its own: the initial sync into
+an empty roster and the nightly syncs on top of it, for rostersync and for the pandas baseline. Each
+stage is timed in wall seconds and CPU-seconds (this process and its children), with the peak size of
+DuckDB's spill files during it, and each measurement records the load average when it started (wall
+time on a shared machine swings with load; CPU-seconds are the stable figure). For the smallest size
+it also times one dag.test() run, its orchestration overhead, and each task's time beyond its stage's
+own work. Writes bench/results.json and the figures table of bench/README.md.
 
     python -m bench.run [--sizes 10000,100000,1000000] [--out bench] [--no-airflow]
 """
@@ -26,6 +29,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 STAGES = ("land", "format_check", "normalize", "expectations", "detect_holds", "apply_diff", "notify")
+CASES = {"initial": "day0", "nightly": "day1", "nightly10": "day1_10"}
+"""Each case's upload: the first sync, a 1% churn night, a 10% churn night (both on the initial roster)."""
 PANDAS_STAGES = ("normalize", "detect_holds", "apply_diff")
 
 
@@ -38,13 +43,48 @@ def generate(out: Path, students: int) -> None:
     from rostersync import synth
 
     folder = work_dir(out, students)
-    if (folder / "generated.ok").exists():
+    if (folder / "generated.ok").exists() and (folder / "day1_10").is_dir():
         return
     shutil.rmtree(folder, ignore_errors=True)
     district = synth.generate(students, seed=1)
     synth.write_remind_csv_v2(district, folder / "day0")
     synth.write_remind_csv_v2(synth.next_day(district, churn=0.01, seed=2), folder / "day1")
+    synth.write_remind_csv_v2(synth.next_day(district, churn=0.10, seed=3), folder / "day1_10")
     (folder / "generated.ok").write_text("ok")
+
+
+def _cpu_seconds() -> float:
+    """CPU-seconds (user + system) of this process and of its children that ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class SpillWatch:
+    """The peak size of DuckDB's spill files (its temp directory beside the store) while a stage runs,
+    sampled every 0.1 s."""
+
+    def __init__(self, folder: Path):
+        import threading
+
+        self.folder, self.peak, self._stop = folder, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                size = sum(f.stat().st_size for f in self.folder.glob("*") if f.is_file())
+            except OSError:  # a file went away while summed
+                size = 0
+            self.peak = max(self.peak, size)
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> SpillWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _input_rows(folder: Path) -> int:
@@ -75,7 +115,8 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
     root = folder / "rostersync" / case
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    if case == "nightly":
+    load_average = round(os.getloadavg()[0], 2)
+    if case != "initial":
         shutil.copytree(folder / "rostersync" / "initial-roster", root / "bench", dirs_exist_ok=True)
     os.environ["ROSTERSYNC_DATA"] = str(root)
     from rostersync import gate, landing, notify, steps, store
@@ -84,14 +125,20 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
     from rostersync.run import Run
 
     config = load_district(write_district(root / "config", settle_seconds=0))
-    upload = folder / ("day0" if case == "initial" else "day1")
+    upload = folder / CASES[case]
     run_id = f"bench_{case}"
     seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    spill: dict[str, float] = {}
+    spill_folder = Path(f"{store.roster_path('bench', root)}.tmp")  # DuckDB's default temp directory
 
     def stage(name: str, fn):
-        started = time.perf_counter()
-        result = fn()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
+        with SpillWatch(spill_folder) as watch:
+            result = fn()
         seconds[name] = round(time.perf_counter() - started, 3)
+        cpu[name] = round(_cpu_seconds() - cpu_started, 3)
+        spill[name] = round(watch.peak / 2**20, 1)
         return result
 
     with SmtpSink() as sink:
@@ -119,7 +166,11 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
         "case": case,
         "impl": "rostersync",
         "stage_seconds": seconds,
+        "stage_cpu_seconds": cpu,
+        "stage_spill_mib": spill,
         "total_seconds": total,
+        "total_cpu_seconds": round(sum(cpu.values()), 3),
+        "load_average": load_average,
         "rows_per_second": round(_input_rows(upload) / total),
         "peak_rss_mib": _peak_mib(),
         "roster_mib": round(roster.stat().st_size / 2**20, 1),
@@ -134,10 +185,12 @@ def measure_pandas(out: Path, students: int, case: str) -> dict:
     folder = work_dir(out, students)
     roster_dir = folder / "pandas" / case
     shutil.rmtree(roster_dir, ignore_errors=True)
-    if case == "nightly":
+    load_average = round(os.getloadavg()[0], 2)
+    if case != "initial":
         shutil.copytree(folder / "pandas" / "initial-roster", roster_dir)
-    upload = folder / ("day0" if case == "initial" else "day1")
+    upload = folder / CASES[case]
     seconds: dict[str, float] = {}
+    cpu_started = _cpu_seconds()
     started = time.perf_counter()
     snapshot = pb.normalize(upload)
     seconds["normalize"] = round(time.perf_counter() - started, 3)
@@ -157,6 +210,8 @@ def measure_pandas(out: Path, students: int, case: str) -> dict:
         "impl": "pandas",
         "stage_seconds": seconds,
         "total_seconds": total,
+        "total_cpu_seconds": round(_cpu_seconds() - cpu_started, 3),
+        "load_average": load_average,
         "rows_per_second": round(_input_rows(upload) / total),
         "peak_rss_mib": _peak_mib(),
         "roster_mib": round(sum(p.stat().st_size for p in roster_dir.glob("*.pkl")) / 2**20, 1),
@@ -199,16 +254,31 @@ def measure_airflow(out: Path, students: int) -> dict:
         dag = DagBag(dag_folder=str(REPO / "dags" / "district_sync.py")).dags["roster_sync__bench"]
         answerer = GateAnswerer(dag.dag_id, "Approve")
         answerer.start()
-        started = time.perf_counter()
+        load_average = round(os.getloadavg()[0], 2)
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         dag_run = dag.test()
         wall = round(time.perf_counter() - started, 3)
         answerer.stop()
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            task_seconds = {
+                ti.task_id: round((ti.end_date - ti.start_date).total_seconds(), 3)
+                for ti in session.query(TaskInstance).filter(
+                    TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dag_run.run_id
+                )
+                if ti.start_date and ti.end_date
+            }
     return {
         "students": students,
         "case": "initial",
         "impl": "airflow-dag.test",
         "state": str(dag_run.state),
         "total_seconds": wall,
+        "total_cpu_seconds": round(_cpu_seconds() - cpu_started, 3),
+        "load_average": load_average,
+        "task_seconds": task_seconds,
         "peak_rss_mib": _peak_mib(),
     }
 
@@ -238,17 +308,27 @@ def commit() -> str:
 
 
 def table(results: list[dict]) -> str:
+    """Per stage: wall seconds / CPU-seconds (and the spill's peak MiB when DuckDB spilled)."""
     lines = [
-        "| students | case | impl | " + " | ".join(STAGES) + " | total s | rows/s | peak MiB | roster MiB |",
-        "|---:|---|---|" + "---:|" * (len(STAGES) + 4),
+        "| students | case | impl | load | "
+        + " | ".join(STAGES)
+        + " | total s | CPU s | rows/s | peak MiB | roster MiB |",
+        "|---:|---|---|---:|" + "---:|" * (len(STAGES) + 5),
     ]
     for r in results:
         if "stage_seconds" not in r:
             continue
-        stages = " | ".join(str(r["stage_seconds"].get(s, "")) for s in STAGES)
+        cells = []
+        for stage in STAGES:
+            wall = r["stage_seconds"].get(stage)
+            cpu = r.get("stage_cpu_seconds", {}).get(stage)
+            spilled = r.get("stage_spill_mib", {}).get(stage)
+            cell = "" if wall is None else f"{wall}" + (f" / {cpu}" if cpu is not None else "")
+            cells.append(cell + (f" (spill {spilled:,} MiB)" if spilled else ""))
         lines.append(
-            f"| {r['students']:,} | {r['case']} | {r['impl']} | {stages} | {r['total_seconds']} | "
-            f"{r['rows_per_second']:,} | {r['peak_rss_mib']:,} | {r['roster_mib']} |"
+            f"| {r['students']:,} | {r['case']} | {r['impl']} | {r.get('load_average', '')} | {' | '.join(cells)} | "
+            f"{r['total_seconds']} | {r.get('total_cpu_seconds', '')} | {r['rows_per_second']:,} | "
+            f"{r['peak_rss_mib']:,} | {r['roster_mib']} |"
         )
     return "\n".join(lines)
 
@@ -272,6 +352,14 @@ def comparisons(results: list[dict]) -> list[str]:
             f"peak {r['peak_rss_mib']:,} MiB vs {p['peak_rss_mib']:,} MiB; "
             f"expectations {100 * r['stage_seconds']['expectations'] / r['total_seconds']:.0f}% of the total"
         )
+    for students in sorted({r["students"] for r in results}):
+        one, ten = by.get((students, "nightly", "rostersync")), by.get((students, "nightly10", "rostersync"))
+        if one and ten:
+            out.append(
+                f"{students:,}: a 10% churn night takes {ten['total_seconds'] / one['total_seconds']:.1f}x the 1% "
+                f"night in wall time, {ten['total_cpu_seconds'] / one['total_cpu_seconds']:.1f}x in CPU-seconds "
+                "(target <= 2x)"
+            )
     sizes = sorted({r["students"] for r in results if r["impl"] == "rostersync"})
     if 100_000 in sizes and 1_000_000 in sizes:
         for case in ("initial", "nightly"):
@@ -286,6 +374,12 @@ def comparisons(results: list[dict]) -> list[str]:
                 f"Airflow: one dag.test() of {r['students']:,} students took {r['total_seconds']} s; its stages "
                 f"{r['stage_seconds_sum']} s; orchestration overhead {r['orchestration_overhead_seconds']} s per run"
             )
+            beyond = r.get("task_beyond_stage_seconds")
+            if beyond:
+                out.append(
+                    "Airflow, per task, its time beyond its stage's own work (start-up, imports, XCom): "
+                    + ", ".join(f"{task} {extra}" for task, extra in beyond.items())
+                )
     return out
 
 
@@ -302,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--students", type=int)
-    parser.add_argument("--case", choices=["initial", "nightly"])
+    parser.add_argument("--case", choices=list(CASES))
     parser.add_argument("--impl", choices=["rostersync", "pandas"])
     parser.add_argument("--out", type=Path, default=BENCH)
     parser.add_argument("--no-airflow", action="store_true")
@@ -330,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         _child(["generate", "--students", str(students), "--out", str(args.out)])
         print(f"{students:,} students: data ready in {time.perf_counter() - started:.0f} s", flush=True)
-        for case in ("initial", "nightly"):
+        for case in CASES:
             for impl in ("rostersync", "pandas"):
                 run = _child(
                     ["measure", "--students", str(students), "--case", case, "--impl", impl, "--out", str(args.out)]
@@ -349,6 +443,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         run["stage_seconds_sum"] = stages["total_seconds"]
         run["orchestration_overhead_seconds"] = round(run["total_seconds"] - stages["total_seconds"], 3)
+        stage_of = {"land_files": "land"}  # task id -> stage name, where they differ
+        run["task_beyond_stage_seconds"] = {
+            task: round(seconds - stages["stage_seconds"][stage_of.get(task, task)], 3)
+            for task, seconds in run.get("task_seconds", {}).items()
+            if stage_of.get(task, task) in stages["stage_seconds"]
+        }
         run.update(machine=info, commit=head)
         results.append(run)
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
