@@ -31,7 +31,7 @@ Nightly at {start} {timezone}, from {source}. Each run passes these gates, in or
    days old or more get the admins one warning email per upload (at 90 days syncs stop removing).
 2. **format_check**: every file, line and column against the format. Any error stops the run and emails
    the admins the list (and a CSV). *Fix*: ask the district to correct the export and upload again.
-3. **normalize**: the files into the canonical snapshot tables in `data/{district_id}/roster.duckdb`.
+3. **normalize**: the files into the canonical snapshot tables in the district's store (`roster.duckdb`).
 4. **expectations**: Great Expectations suites (`expectations/*.json`) and record-level errors/alerts;
    reports in `data/reports/{district_id}/<run>/` (one CSV per error or alert type, per run and per
    school; GX results and failing rows under `expectations/`). A *fatal* expectation fails the run.

@@ -50,16 +50,23 @@ task after the emails already sent were recorded, so clearing the task resumes w
 
     @task.branch(doc_md="Route to the district's task: it runs on the district's queue, where its store is.")
     def district() -> str:
-        return f"send_welcomes__{get_current_context()['params']['district']}"
+        chosen = get_current_context()["params"]["district"]
+        if chosen not in DISTRICTS:
+            raise ValueError(
+                f"no district {chosen!r} is configured; districts: {', '.join(sorted(DISTRICTS)) or 'none'}"
+            )
+        return f"send_welcomes__{chosen}"
 
     @task(retries=0, doc_md="Send the welcome emails; see the DAG docs.")
-    def send_welcomes() -> dict:
+    def send_welcomes(district_id: str) -> dict:
         context = get_current_context()
         params = context["params"]
-        config = DISTRICTS[params["district"]]
+        if params["district"] != district_id:  # a sibling cleared by hand: never another district's store
+            raise ValueError(f"this run is for district {params['district']!r}, not {district_id!r}: nothing sent")
+        config = DISTRICTS[district_id]
         run = Run(config, context["run_id"], smtp=smtp_settings(config.smtp_conn_id))
         return notify_accounts(run, params["school"], list(params["roles"])).as_dict()
 
     chosen = district()
     for district_id, config in sorted(DISTRICTS.items()):
-        chosen >> send_welcomes.override(task_id=f"send_welcomes__{district_id}", queue=config.queue)()
+        chosen >> send_welcomes.override(task_id=f"send_welcomes__{district_id}", queue=config.queue)(district_id)

@@ -52,7 +52,6 @@ def production(tmp_path_factory):
     root = tmp_path_factory.mktemp("production")
     suffix = secrets.token_hex(4)
     database, prefix = f"rostersync_e2e_{suffix}", f"rostersync-e2e-{suffix}:"
-    _admin_sql(f"CREATE DATABASE {database}")
     configs = root / "config"
     configs.mkdir()
     for district, queue in QUEUES.items():
@@ -69,6 +68,7 @@ def production(tmp_path_factory):
         ROSTERSYNC_METADATA_URL=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}",
         ROSTERSYNC_REDIS_PREFIX=prefix,
     )
+    _admin_sql(f"CREATE DATABASE {database}")
     log = (root / "stack.log").open("wb")
     stack = subprocess.Popen(
         [sys.executable, "-m", "rostersync.dev.stack", "run", "--production"],
@@ -150,6 +150,7 @@ def test_two_districts_sync_at_once_on_the_celery_workers_of_their_queues(produc
         status = row[0] if row else None
         assert accounts > 0 and status == "applied", district
     assert not (production["root"] / "shared" / "riverside" / "roster.duckdb").exists()  # stores stay local
+    assert (production["root"] / "shared" / "riverside" / "store_home.json").exists()  # and where is recorded
 
     with psycopg2.connect(f"{PG} dbname={production['database']}") as conn, conn.cursor() as cursor:
         cursor.execute("SELECT dag_id, state FROM dag_run WHERE dag_id LIKE 'roster_sync__%%' ORDER BY dag_id")

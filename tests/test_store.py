@@ -49,3 +49,28 @@ def test_a_store_busy_for_too_long_fails_naming_the_file(tmp_path, monkeypatch):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_store_kept_apart_from_the_data_is_never_started_again_empty_on_another_host(tmp_path, monkeypatch):
+    """With ROSTERSYNC_STORES (a worker host's disk) apart from ROSTERSYNC_DATA (shared), the shared data
+    records where a district's store was made; a task on a host without it is refused (R051)."""
+    from rostersync import store
+
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "shared"))
+    monkeypatch.setenv("ROSTERSYNC_STORES", str(tmp_path / "host_a"))
+    with store.connect("d1") as conn:
+        conn.execute("CREATE TABLE kept (x INT)")
+    home = tmp_path / "shared" / "d1" / store.HOME_MARKER
+    assert home.exists() and str(tmp_path / "host_a") in home.read_text()
+    with store.connect("d1", read_only=True):  # the same host opens it as ever
+        pass
+    monkeypatch.setenv("ROSTERSYNC_STORES", str(tmp_path / "host_b"))
+    with pytest.raises(store.StoreElsewhere, match="created on host .* this host .* has none") as refused:
+        with store.connect("d1", read_only=True):
+            pass
+    assert refused.value.code == "R051"
+    assert not (tmp_path / "host_b" / "d1").exists()  # nothing was created there
+    monkeypatch.delenv("ROSTERSYNC_STORES")  # the embedded default: stores in the data folder, no record
+    with store.connect("d2"):
+        pass
+    assert not (tmp_path / "shared" / "d2" / store.HOME_MARKER).exists()

@@ -65,6 +65,9 @@ class District:
     schools_on_hold: int = 0
     runs: list[RunRow] = field(default_factory=list)
     upload: Upload | None = None
+    stored: bool = True
+    """Whether this server has the district's store (with the stores on each queue's worker host, the
+    API server may not): without it, every count reads as zero and the pages say why."""
 
     @property
     def last_run(self) -> RunRow | None:

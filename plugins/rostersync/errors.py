@@ -375,6 +375,13 @@ CATALOGUE: dict[str, Entry] = {
             "the district's store stayed in use by another process",
             "Try again when the other task, notify_accounts or the rollback is done.",
         ),
+        Entry(
+            "R051",
+            "run",
+            "refusal",
+            "the district's store lives on another worker host (ROSTERSYNC_STORES apart from the data)",
+            "Run the district on its queue's worker; to move it, pause its DAG and move its store folder first.",
+        ),
     )
 }
 

@@ -7,8 +7,10 @@ districts never contend for a lock. Every statement comes from `include/sql/`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -228,6 +230,35 @@ def _rollback_quietly(conn: duckdb.DuckDBPyConnection) -> None:
         pass  # the transaction is already gone (a failed commit ends it): the cause is being raised
 
 
+class StoreElsewhere(RosterSyncError):
+    """The district's store was created on another host: this one must not start it again, empty."""
+
+    code = "R051"
+
+
+HOME_MARKER = "store_home.json"
+"""In the shared data folder of a district whose store lives apart (ROSTERSYNC_STORES): where it was made."""
+
+
+def _check_home(district_id: str, path: Path) -> None:
+    """With the stores apart from the shared data, a district's store is created once, on the host of
+    its queue, and the shared data records where. A host without it is refused (R051) instead of
+    starting the district again from an empty roster (a changed `queue:`, a task cleared elsewhere)."""
+    if path.exists() or stores_root().resolve() == data_root().resolve():
+        return
+    marker = data_root() / district_id / HOME_MARKER
+    if marker.exists():
+        home = json.loads(marker.read_text(encoding="utf-8"))
+        raise StoreElsewhere(
+            f"the store of district {district_id} was created on host {home.get('host')} at {home.get('path')}; "
+            f"this host ({socket.gethostname()}) has none at {path}. Its tasks run on its queue's worker; to move "
+            "the district to another queue, pause its DAG and move its store folder there first."
+        )
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    home = {"host": socket.gethostname(), "path": str(path), "created_at": time.time()}
+    marker.write_text(json.dumps(home), encoding="utf-8")
+
+
 class RosterBusy(RosterSyncError):
     """Another process kept the district's store locked for longer than we wait."""
 
@@ -263,6 +294,8 @@ def connect(
     """An open, migrated connection to a district's store, closed on exit. `lock_wait`: how long to wait
     for another process's lock (see `_open`)."""
     path = roster_path(district_id, root)
+    if root is None:
+        _check_home(district_id, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     read_only = read_only and path.exists()
     conn = _open(path, read_only, lock_wait)

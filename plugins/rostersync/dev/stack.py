@@ -65,8 +65,7 @@ password generated once and kept in .airflow/passwords.json."""
 def worker_command(queue: str) -> tuple[str, ...]:
     """A Celery worker of one queue (one per host in production; here all on this machine, so no log
     server: each would take port 8793, and the API server reads the task logs from disk)."""
-    return ("celery", "worker", "--queues", queue, "--concurrency", "2", "--skip-serve-logs",
-            "--celery-hostname", f"{queue}@%h")  # fmt: skip
+    return ("celery", "worker", "--queues", queue, "--skip-serve-logs", "--celery-hostname", f"{queue}@%h")
 
 
 def logins_enabled() -> bool:
@@ -306,14 +305,17 @@ class Stack:
         return next(process.returncode for process in self.processes if process.returncode is not None)
 
     def stop(self) -> None:
+        """SIGTERM to every process group it started; after 60 s in all, SIGKILL to those left."""
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
         for process in self.processes:
             try:
-                process.wait(timeout=60)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         self.sftp.stop()
         self.smtp.stop()
         self.clever.stop()
@@ -346,7 +348,7 @@ class Stack:
             f"  Districts    (a new config/districts/<id>.yaml is picked up without a restart)\n{districts}"
             f"  SMTP sink    {LOOPBACK}:{self.smtp.port}  (every message saved in {AIRFLOW_HOME / 'mail'})\n"
             f"  Clever API   {self.clever.url}/v3.0/  (district {CLEVER_DISTRICT})\n"
-            f"  Stores       {store.data_root()}/<district>/roster.duckdb\n"
+            f"  Stores       {store.stores_root()}/<district>/roster.duckdb\n"
         )
 
 

@@ -322,7 +322,8 @@ def _readable(user: Any, district_id: str) -> DistrictConfig:
 
 @contextmanager
 def _store(config: DistrictConfig, lock_wait: float = LOCK_WAIT) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The district's store, read-only; a district with no store yet reads as an empty one."""
+    """The district's store, read-only; a district with no store here reads as an empty one (and its
+    pages say so: never synced, or its store is on its queue's worker host)."""
     if not store.roster_path(config.district_id).exists():
         with store.scratch() as conn:
             yield conn
@@ -336,7 +337,9 @@ def _store(config: DistrictConfig, lock_wait: float = LOCK_WAIT) -> Iterator[duc
 
 def _district(config: DistrictConfig, lock_wait: float = LOCK_WAIT) -> dashboard.District:
     with _store(config, lock_wait) as conn:
-        return dashboard.district(conn, config)
+        found = dashboard.district(conn, config)
+    found.stored = store.roster_path(config.district_id).exists()
+    return found
 
 
 def _source(config: DistrictConfig) -> str:
