@@ -87,7 +87,7 @@ def stack(tmp_path_factory):
             "env": env,
             "api": api,
         }
-        api.call("PATCH", f"{gate}/-1/hitlDetails", json={"chosen_options": ["Reject"], "params_input": {}})
+        api.answer_gate(DAG, waiting, ["Reject"])
     finally:
         process.send_signal(signal.SIGTERM)
         try:

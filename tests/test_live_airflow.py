@@ -65,7 +65,7 @@ def test_setting_approve_to_success_through_the_rest_api_makes_apply_diff_refuse
     api.wait_until(
         "the gate to wait", lambda: api.call("GET", f"{runs}/taskInstances/approve")["state"] == "awaiting_input", 300
     )
-    time.sleep(5)  # let the scheduler finish parking the task, as a person would take a moment
+    time.sleep(api.ANSWER_DELAY)  # let the scheduler finish parking the task, as a person would take a moment
     api.call("PATCH", f"{runs}/taskInstances/approve", json={"new_state": "success"})
     state = api.wait_until(
         "the run to end", lambda: (s := api.call("GET", runs)["state"]) in ("success", "failed") and s, 300
@@ -95,11 +95,7 @@ def test_an_approver_releases_one_school_through_the_rest_api_with_a_reason(airf
     assert options[:2] == ["Approve", "Reject"] and len(options) > 3, options
     assert detail["multiple"] is True and "reason" in detail["params"]
     chosen = options[2]
-    api.call(
-        "PATCH",
-        f"{runs}/taskInstances/approve/-1/hitlDetails",
-        json={"chosen_options": [chosen], "params_input": {"reason": "checked by phone"}},
-    )
+    api.answer_gate(DAG, run["dag_run_id"], [chosen], {"reason": "checked by phone"})
     state = api.wait_until(
         "the run to end", lambda: (s := api.call("GET", runs)["state"]) in ("success", "failed") and s, 300
     )

@@ -377,6 +377,20 @@ class Api:
             raise RuntimeError(f"{method} {path}: HTTP {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
 
+    ANSWER_DELAY = 10.0
+    """Seconds between a gate's parking and its answer: an answer that lands before the scheduler has
+    processed the parking makes Airflow 3.3.2 fail the task ("finished with state success, but the task
+    instance's state attribute is queued"). A person never answers that fast; a script waits."""
+
+    def answer_gate(self, dag_id: str, run_id: str, chosen: list[str], params: dict | None = None) -> dict:
+        """Answer a waiting gate as the Required Actions page does (the REST PATCH), as a person would:
+        not within seconds. Returns the gate's details as they were shown."""
+        gate = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+        time.sleep(self.ANSWER_DELAY)
+        detail = self.call("GET", gate)
+        self.call("PATCH", gate, json={"chosen_options": chosen, "params_input": params or {}})
+        return detail
+
     def wait_until(self, what: str, check: Any, timeout: float, every: float = 2.0) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -404,17 +418,8 @@ class Api:
             if not answered and dag_id.startswith("roster_sync__"):
                 gate = self.call("GET", f"{runs}/taskInstances/approve")
                 if gate.get("state") == "awaiting_input":
-                    # Answer as a person would, not within the second: an answer that lands before the
-                    # scheduler has processed the task's parking makes Airflow 3.3.2 fail the task
-                    # ("finished with state success, but the task instance's state attribute is queued").
-                    time.sleep(10)
-                    detail = self.call("GET", f"{runs}/taskInstances/approve/-1/hitlDetails")
+                    detail = self.answer_gate(dag_id, run_id, [answer])
                     print(f"gate: {detail['subject']} -> {answer}")
-                    self.call(
-                        "PATCH",
-                        f"{runs}/taskInstances/approve/-1/hitlDetails",
-                        json={"chosen_options": [answer], "params_input": {}},
-                    )
                     answered = True
             time.sleep(2)
         else:
