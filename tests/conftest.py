@@ -56,6 +56,15 @@ def district_yaml(folder: Path, district_id: str = "testville", **overrides) -> 
     return path
 
 
+def free_port() -> int:
+    """A TCP port free on the loopback interface now (for the processes a live test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def airflow_connection(conn_type: str, **fields) -> str:
     return json.dumps({"conn_type": conn_type, **fields})
 

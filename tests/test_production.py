@@ -10,25 +10,19 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import free_port
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(1500)]
 
 REPO = Path(__file__).resolve().parents[1]
 QUEUES = {"riverside": "host_a", "lakeside": "host_b"}
 PG = "host=127.0.0.1 port=5432 user=postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _admin_sql(statement: str) -> None:
