@@ -82,6 +82,50 @@ def test_a_killed_apply_changes_nothing_and_the_retry_applies_once(planned, tmp_
     assert sum(sum(c.values()) for c in result.counts.values()) > 0
 
 
+def test_two_applies_of_one_district_at_once_apply_it_once(planned, tmp_path):
+    """The store has one writer: the second process waits for the first, then finds the run applied."""
+    source, _duration, planned_rows = planned
+    root = tmp_path / "roster"
+    shutil.copytree(source, root)
+    first, second = (
+        start_apply(root),
+        subprocess.Popen([sys.executable, "-c", CHILD, str(root)], stdout=subprocess.PIPE, text=True),
+    )
+    assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
+    assert second.stdout is not None and second.stdout.read().split() == ["applying", "applied"]
+    after = roster(root)
+    assert after["sync_runs"][0] == 1 and after["change_log"][0] == planned_rows  # applied once
+    with store.connect("crash", root, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] > 8000
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from rostersync import store
+with store.connect(sys.argv[2], Path(sys.argv[1])) as conn:
+    print("holding", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_another_districts_apply_never_waits_for_a_busy_district(planned, tmp_path):
+    """One store per district: a district whose store another process holds does not hold up the rest."""
+    source, _duration, planned_rows = planned
+    root = tmp_path / "roster"
+    shutil.copytree(source, root)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(root), "other"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        child = start_apply(root)
+        assert child.wait(timeout=300) == 0
+        assert holder.poll() is None  # the other district's store was held the whole time
+    finally:
+        holder.kill()
+        holder.wait()
+    assert roster(root)["change_log"][0] == planned_rows
+
+
 FULL_DISK = """
 import resource, signal, sys
 from pathlib import Path
