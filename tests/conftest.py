@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,47 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def local_stack(root: Path, *args: str, **env_values: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """`python -m rostersync.dev.stack run [args]` with its own AIRFLOW_HOME, data folder and API port
+    under `root` (and `env_values`; none of the test session's AIRFLOW__ settings), its output in
+    root/stack.log. Yields (its URL, its environment) once the API server answers; stops it on exit
+    (SIGTERM, then SIGKILL to its session after 180 s)."""
+    import signal
+
+    from rostersync.dev.stack import Api
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update(AIRFLOW_HOME=str(root / "airflow"), ROSTERSYNC_DATA=str(root / "data"), ROSTERSYNC_API_PORT=str(port))
+    env.update(env_values)
+    url = f"http://127.0.0.1:{port}"
+    with (root / "stack.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rostersync.dev.stack", "run", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            probe = Api(url)
+
+            def healthy() -> object:
+                assert process.poll() is None, f"the stack stopped: see {root / 'stack.log'}"
+                return probe.call("GET", "/monitor/health")
+
+            probe.wait_until("the API server", healthy, 400)
+            yield url, env
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=180)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def airflow_connection(conn_type: str, **fields) -> str:

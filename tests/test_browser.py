@@ -13,13 +13,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import local_stack
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(1200)]
 
@@ -35,28 +34,10 @@ def stack(tmp_path_factory):
     from rostersync.dev.stack import DEMO_FILES, Api, seed_sftp
 
     root = tmp_path_factory.mktemp("browser")
-    port = free_port()
     home = root / "airflow"
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "ROSTERSYNC_DATA": str(root / "data"),
-        "ROSTERSYNC_API_PORT": str(port),
-        "ROSTERSYNC_LOGIN": "1",
-    }
-    for key in [k for k in env if k.startswith("AIRFLOW__")]:
-        del env[key]  # the test session's own settings are not the stack's
     configs = root / "config"  # the repository's districts, in a folder a test may add one to
     shutil.copytree(Path(__file__).resolve().parents[1] / "config" / "districts", configs)
-    env["ROSTERSYNC_CONFIG"] = str(configs)
-    log = (root / "stack.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rostersync.dev.stack", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        probe = Api(url)
-        probe.wait_until("the API server", lambda: probe.call("GET", "/monitor/health"), 300)
+    with local_stack(root, ROSTERSYNC_LOGIN="1", ROSTERSYNC_CONFIG=str(configs)) as (url, env):
         passwords = json.loads((home / "passwords.json").read_text())
         api = Api(url, ("admin", passwords["admin"]))
         api.log_in()
@@ -82,13 +63,6 @@ def stack(tmp_path_factory):
             "api": api,
         }
         api.answer_gate(DAG, waiting, ["Reject"])
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture

@@ -3,14 +3,10 @@ task to success through the REST API, as any user who may change task states can
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from conftest import free_port
+from conftest import local_stack
 from rostersync import store
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(900)]
@@ -24,32 +20,11 @@ def airflow(tmp_path_factory):
     from rostersync.dev.stack import Api
 
     root = tmp_path_factory.mktemp("live")
-    port = free_port()
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(root / "airflow"),
-        "ROSTERSYNC_DATA": str(root / "data"),
-        "ROSTERSYNC_API_PORT": str(port),
-    }
-    for key in [k for k in env if k.startswith("AIRFLOW__")]:
-        del env[key]  # the test session's own Airflow settings are not the stack's
-    log = (root / "stack.log").open("wb")
-    stack = subprocess.Popen(
-        [sys.executable, "-m", "rostersync.dev.stack", "run"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    api = Api(f"http://127.0.0.1:{port}")
-    try:
-        api.wait_until("the API server", lambda: api.call("GET", "/monitor/health"), 300)
+    with local_stack(root) as (url, _env):
+        api = Api(url)
         api.wait_until(f"{DAG} to be parsed", lambda: api.call("GET", f"/dags/{DAG}"), 300)
         api.call("PATCH", f"/dags/{DAG}", json={"is_paused": False})
         yield api, root / "data"
-    finally:
-        stack.send_signal(signal.SIGTERM)
-        try:
-            stack.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            stack.kill()
-        log.close()
 
 
 def test_setting_approve_to_success_through_the_rest_api_makes_apply_diff_refuse(airflow):

@@ -7,16 +7,12 @@ key prefix, and stops every process it started."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import free_port
+from conftest import local_stack
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(1500)]
 
@@ -50,50 +46,26 @@ def production(tmp_path_factory):
     for district, queue in QUEUES.items():
         text = (REPO / "config" / "districts" / f"{district}.yaml").read_text()
         (configs / f"{district}.yaml").write_text(f"{text}\nqueue: {queue}\n")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update(
-        AIRFLOW_HOME=str(root / "airflow"),
-        ROSTERSYNC_DATA=str(root / "shared"),
-        ROSTERSYNC_STORES=str(root / "stores"),
-        ROSTERSYNC_CONFIG=str(configs),
-        ROSTERSYNC_API_PORT=str(port),
-        ROSTERSYNC_METADATA_URL=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}",
-        ROSTERSYNC_REDIS_PREFIX=prefix,
-    )
     _admin_sql(f"CREATE DATABASE {database}")
-    log = (root / "stack.log").open("wb")
-    stack = subprocess.Popen(
-        [sys.executable, "-m", "rostersync.dev.stack", "run", "--production"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        probe = Api(url)
-
-        def healthy() -> object:
-            assert stack.poll() is None, f"the stack stopped: see {root / 'stack.log'}"
-            return probe.call("GET", "/monitor/health")
-
-        probe.wait_until("the API server", healthy, 400)
-        passwords = json.loads((root / "airflow" / "passwords.json").read_text())
-        api = Api(url, ("admin", passwords["admin"]))
-        api.wait_until("the admin's token", lambda: api.log_in() or True, 120)
-        for district in QUEUES:
-            dag = f"roster_sync__{district}"
-            api.wait_until(f"{dag} to be parsed", lambda dag=dag: api.call("GET", f"/dags/{dag}"), 300)
-            api.call("PATCH", f"/dags/{dag}", json={"is_paused": False})
-        yield {"api": api, "root": root, "database": database, "prefix": prefix, "log": root / "stack.log"}
+        with local_stack(
+            root,
+            "--production",
+            ROSTERSYNC_DATA=str(root / "shared"),
+            ROSTERSYNC_STORES=str(root / "stores"),
+            ROSTERSYNC_CONFIG=str(configs),
+            ROSTERSYNC_METADATA_URL=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}",
+            ROSTERSYNC_REDIS_PREFIX=prefix,
+        ) as (url, _env):
+            passwords = json.loads((root / "airflow" / "passwords.json").read_text())
+            api = Api(url, ("admin", passwords["admin"]))
+            api.wait_until("the admin's token", lambda: api.log_in() or True, 120)
+            for district in QUEUES:
+                dag = f"roster_sync__{district}"
+                api.wait_until(f"{dag} to be parsed", lambda dag=dag: api.call("GET", f"/dags/{dag}"), 300)
+                api.call("PATCH", f"/dags/{dag}", json={"is_paused": False})
+            yield {"api": api, "root": root, "database": database, "prefix": prefix, "log": root / "stack.log"}
     finally:
-        stack.send_signal(signal.SIGTERM)
-        try:
-            stack.wait(timeout=180)
-        except subprocess.TimeoutExpired:
-            os.killpg(stack.pid, signal.SIGKILL)
-        log.close()
         client = redis.Redis(host="127.0.0.1", port=6379)
         keys = list(client.scan_iter(match=f"{prefix}*"))
         if keys:
