@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from rostersync import plan, reports, store, welcome
+from rostersync import plan, reports, runs, store, welcome
 from rostersync.config import DistrictConfig
 
 ROLLED_BACK = "rolled_back"
@@ -97,8 +97,6 @@ def last_planned_run(runs: list[RunRow]) -> RunRow | None:
 
 def run_pages(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str) -> reports.SummaryPages:
     """The run's summary page and its schools' pages, as the run stands now in the store."""
-    from rostersync import runs
-
     synced = runs.load_sync_run(conn, run_id)
     applied = synced is not None and synced.applied_at is not None
     rolled_back = synced is not None and synced.status == ROLLED_BACK

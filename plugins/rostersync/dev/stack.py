@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from rostersync import store, synth
-from rostersync.config import CleverSource, SftpSource, load_valid_districts
+from rostersync.config import CleverSource, DistrictConfig, SftpSource, load_valid_districts
 from rostersync.dev.clever_server import CleverServer
 from rostersync.dev.servers import LOOPBACK, SftpServer, SmtpSink
 from rostersync.reports import ROSTERS_PATH
@@ -219,7 +219,8 @@ class Stack:
             clever_district_files(AIRFLOW_HOME / "clever" / CLEVER_DISTRICT), CLEVER_TOKEN, _port(CLEVER_PORT)
         )
         self.processes: list[subprocess.Popen] = []
-        self.districts: set[str] = set()
+        self.districts: dict[str, DistrictConfig] = {}
+        """The districts served, by id (as configured when last seen)."""
 
     def queues(self) -> list[str]:
         """The Celery queues of the configured districts (and Airflow's default queue)."""
@@ -284,6 +285,7 @@ class Stack:
         its Airflow connection. Returns the districts new since the last call."""
         configs = load_valid_districts(store.config_dir())
         new = [c.district_id for c in configs if c.district_id not in self.districts]
+        self.districts.update({c.district_id: c for c in configs})
         for config in configs:
             if isinstance(config.source, SftpSource) and config.district_id not in self.sftp.passwords:
                 (self.sftp_root / config.district_id).mkdir(parents=True, exist_ok=True)
@@ -292,7 +294,6 @@ class Stack:
             write_connections(
                 AIRFLOW_HOME / "connections.json", connections(self.sftp.port, self.smtp.port, self.clever.url)
             )
-        self.districts.update(new)
         return new
 
     def wait(self) -> int:
@@ -321,9 +322,7 @@ class Stack:
         self.clever.stop()
 
     def district_line(self, district_id: str) -> str:
-        configs = {c.district_id: c for c in load_valid_districts(store.config_dir())}
-        config = configs.get(district_id)
-        if config is not None and isinstance(config.source, CleverSource):
+        if isinstance(self.districts[district_id].source, CleverSource):
             return f"Clever, from the local Clever API (token {CLEVER_TOKEN!r})"
         return (
             f"sftp://{district_id}@{LOOPBACK}:{self.sftp.port}/  password {SFTP_PASSWORD!r}  "
@@ -331,13 +330,11 @@ class Stack:
         )
 
     def banner(self) -> str:
-        if self.production:
-            known = passwords()
-            login = "log in as " + ", ".join(f"{u} / {known[u]} ({role})" for u, role in PRODUCTION_USERS.items())
-            login += f"; CeleryExecutor, workers on {', '.join(self.queues())}"
-        elif logins_enabled():
-            known = passwords()
-            login = "log in as " + ", ".join(f"{u} / {known[u]} ({role})" for u, role in LOGINS.items())
+        if self.production or logins_enabled():
+            known, users = passwords(), PRODUCTION_USERS if self.production else LOGINS
+            login = "log in as " + ", ".join(f"{u} / {known[u]} ({role})" for u, role in users.items())
+            if self.production:
+                login += f"; CeleryExecutor, workers on {', '.join(self.queues())}"
         else:
             login = "no login: local demo, every visitor is an admin"
         districts = "".join(f"    {d:<12} {self.district_line(d)}\n" for d in sorted(self.districts))

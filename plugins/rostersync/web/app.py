@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import duckdb
 from airflow.api_fastapi.core_api.security import GetUserDep
@@ -94,7 +94,8 @@ def create_app() -> FastAPI:
         rows = []
         for config in configs:
             try:
-                found = _district(config, lock_wait=LIST_LOCK_WAIT)
+                with _store(config, LIST_LOCK_WAIT) as conn:
+                    found = _district_in(conn, config)
             except StoreBusy:
                 found = None
             rows.append(
@@ -111,11 +112,11 @@ def create_app() -> FastAPI:
     @app.get("/{district_id}/", response_class=HTMLResponse)
     def district_page(request: Request, district_id: str, user: GetUserDep) -> Response:
         config = _readable(user, district_id)
-        found = _district(config)
-        last = dashboard.last_planned_run(found.runs)
         pages = activity = None
-        if last is not None:
-            with _store(config) as conn:
+        with _store(config) as conn:
+            found = _district_in(conn, config)
+            last = dashboard.last_planned_run(found.runs)
+            if last is not None:
                 pages = dashboard.run_pages(conn, config, last.run_id)
                 activity = dashboard.school_activity(conn)
         dag = airflow_state.dag_states([access.dag_id(district_id)])[access.dag_id(district_id)]
@@ -168,8 +169,6 @@ def create_app() -> FastAPI:
     @app.get("/{district_id}/_welcome/{run_key}", response_class=HTMLResponse)
     def welcome_result(request: Request, district_id: str, run_key: str, user: GetUserDep) -> Response:
         config = _readable(user, district_id)
-        from urllib.parse import unquote
-
         run_id = unquote(run_key)
         found = airflow_state.dag_run(access.NOTIFY_DAG, run_id)
         if found is None or found[1].get("district") != district_id:
@@ -211,12 +210,12 @@ def create_app() -> FastAPI:
         if any(p.startswith(".") for p in parts):
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such report.")
         if parts == ["summary.html"]:
-            return _run_page(request, config, run_key, user)
+            return _run_page(request, config, folder, run_key)
         if len(parts) == 3 and parts[0] == "schools" and parts[2] == "summary.html":
-            return _school_page(request, config, run_key, parts[1], user)
+            return _school_page(request, config, folder, run_key, parts[1], user)
         if parts == ["expectations"]:
-            results = sorted(p.name for p in (folder / "expectations").glob("*") if p.suffix in DOWNLOADS)
-            return _page(request, "web/expectations.html.j2", config=config, run_key=run_key, files=results)
+            files = _downloads(folder / "expectations")
+            return _page(request, "web/expectations.html.j2", config=config, run_key=run_key, files=files)
         target = folder.joinpath(*parts) if parts else folder
         try:
             store.inside(folder, target)
@@ -231,8 +230,7 @@ def create_app() -> FastAPI:
             headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
         )
 
-    def _run_page(request: Request, config: DistrictConfig, run_key: str, user: Any) -> Response:
-        folder = _run_folder(config.district_id, run_key)
+    def _run_page(request: Request, config: DistrictConfig, folder: Path, run_key: str) -> Response:
         with _store(config) as conn:
             run_id = _run_id(conn, run_key)
             try:
@@ -245,13 +243,12 @@ def create_app() -> FastAPI:
             undo = shlex.join(
                 ["python", "-m", "rostersync", "rollback", "--district", config.district_id, "--run", run_id]
             )
-        results = sorted(p.name for p in (folder / "expectations").glob("*") if p.suffix in DOWNLOADS)
         extras: dict[str, Any] = {
             "config": config,
             "run_id": run_id,
             "run_key": run_key,
             "undo": undo,
-            "expectations": results,
+            "expectations": _downloads(folder / "expectations"),
             "format_errors": (folder / "format_errors.csv").exists(),
             "airflow_run": airflow_state.run_link(_airflow_root(request), access.dag_id(config.district_id), run_id),
         }
@@ -262,11 +259,11 @@ def create_app() -> FastAPI:
             return _page(request, "web/run.html.j2", stored=stored_body(stored), **extras)
         if not folder.is_dir():
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such run of this district.")
-        files = sorted(p.name for p in folder.glob("*") if p.suffix in DOWNLOADS)
-        return _page(request, "web/run_without_plan.html.j2", files=files, **extras)
+        return _page(request, "web/run_without_plan.html.j2", files=_downloads(folder), **extras)
 
-    def _school_page(request: Request, config: DistrictConfig, run_key: str, school_key: str, user: Any) -> Response:
-        folder = _run_folder(config.district_id, run_key)
+    def _school_page(
+        request: Request, config: DistrictConfig, folder: Path, run_key: str, school_key: str, user: Any
+    ) -> Response:
         with _store(config) as conn:
             run_id = _run_id(conn, run_key)
             try:
@@ -335,9 +332,8 @@ def _store(config: DistrictConfig, lock_wait: float = LOCK_WAIT) -> Iterator[duc
         raise StoreBusy(config.name) from None
 
 
-def _district(config: DistrictConfig, lock_wait: float = LOCK_WAIT) -> dashboard.District:
-    with _store(config, lock_wait) as conn:
-        found = dashboard.district(conn, config)
+def _district_in(conn: duckdb.DuckDBPyConnection, config: DistrictConfig) -> dashboard.District:
+    found = dashboard.district(conn, config)
     found.stored = store.roster_path(config.district_id).exists()
     return found
 
@@ -360,8 +356,6 @@ def _run_folder(district_id: str, run_key: str) -> Path:
 
 def _run_id(conn: duckdb.DuckDBPyConnection, run_key: str) -> str:
     """The run whose folder is `run_key`: its id decoded, or (a long id kept as a hash) looked up."""
-    from urllib.parse import unquote
-
     if store.run_key(unquote(run_key)) == run_key:
         return unquote(run_key)
     for (run_id,) in store.query(conn, "dashboard/select_run_ids"):
@@ -376,6 +370,11 @@ def stored_body(page: Path) -> str:
     text = page.read_text(encoding="utf-8")
     start, end = text.find("<body>"), text.rfind("</body>")
     return text[start + len("<body>") : end] if start >= 0 and end > start else ""
+
+
+def _downloads(folder: Path) -> list[str]:
+    """The names of the files in `folder` the app serves (DOWNLOADS), sorted."""
+    return sorted(p.name for p in folder.glob("*") if p.suffix in DOWNLOADS)
 
 
 def _welcome_purpose(district_id: str, school_id: str) -> str:
