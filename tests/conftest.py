@@ -27,6 +27,64 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 DEMO_FILES = REPO / "demo" / "riverside"
 
 
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+"""The machine's PostgreSQL (trust auth): tests make their own databases on it and drop them."""
+
+
+@contextmanager
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new database (a copy of the database `template` if given), dropped afterwards: its URL."""
+    import uuid
+
+    import psycopg2
+    from psycopg2 import sql
+
+    name = f"rostersync_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(f"{PG_SERVER}/postgres")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            if template:
+                create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+            cur.execute(create)
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+@contextmanager
+def roster_in(backend: str, template: str | None = None) -> Iterator[str | None]:
+    """The roster store for a test: the DuckDB file (None), or a new PostgreSQL database (its URL, also
+    set as ROSTERSYNC_ROSTER_URL for the block and the processes it starts)."""
+    if backend == "duckdb":
+        yield None
+        return
+    with postgres_database(template) as url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROSTERSYNC_ROSTER_URL", url)
+        yield url
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def roster_backend(request) -> Iterator[str | None]:
+    """Each test of a module that uses it runs against both roster stores (the store's contract)."""
+    with roster_in(request.param) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _roster_backend_from_env() -> Iterator[None]:
+    """`ROSTERSYNC_TEST_ROSTER=postgres pytest ...`: every test with its own PostgreSQL roster database."""
+    backend = os.environ.get("ROSTERSYNC_TEST_ROSTER", "duckdb")
+    if backend == "duckdb" or os.environ.get("ROSTERSYNC_ROSTER_URL"):
+        yield
+        return
+    with roster_in(backend):
+        yield
+
+
 @pytest.fixture
 def data_root(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "data"

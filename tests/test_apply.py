@@ -1,8 +1,16 @@
-"""Apply: the frozen plan verbatim in one transaction, once; rollback; backfills; superseded runs."""
+"""Apply: the frozen plan verbatim in one transaction, once; rollback; backfills; superseded runs. On both
+roster stores (the DuckDB file, and PostgreSQL: conftest's roster_backend)."""
 
 import pytest
 from roster_helpers import answer_gate, full_roster, prepare, small_district, sync, sync_owned_state
 from rostersync import apply, runs
+
+pytestmark = pytest.mark.usefixtures("roster_backend")
+
+
+def test_the_store_is_the_one_the_test_asks_for(conn, roster_backend):
+    (catalogs,) = conn.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'pg_roster'").fetchone()
+    assert catalogs == (1 if roster_backend else 0)
 
 
 def test_a_rejected_first_sync_applies_nothing(conn, tmp_path):

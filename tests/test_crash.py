@@ -1,14 +1,19 @@
-"""A process killed (SIGKILL) in the middle of apply_diff leaves the roster as it was; the retry applies once."""
+"""A process killed (SIGKILL) in the middle of apply_diff leaves the roster as it was; the retry applies once.
+Two applies of one district at once apply it once; another district never waits. Each on both roster
+stores: the DuckDB file, and PostgreSQL (a database cloned from the planned one for each test)."""
 
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from conftest import roster_in
 from roster_helpers import FMT, answer_gate, config
-from rostersync import apply, holds, plan, quality, snapshot, store, synth
+from rostersync import apply, holds, plan, quality, roster_pg, snapshot, store, synth
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -38,8 +43,27 @@ def start_apply(root):
     return child
 
 
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def backend(request) -> Iterator[str | None]:
+    with roster_in(request.param) as url:
+        yield url
+
+
+@contextmanager
+def copy_of(source, root) -> Iterator[None]:
+    """The planned store copied to `root`: the DuckDB file, and the PostgreSQL roster's database cloned
+    (ROSTERSYNC_ROSTER_URL names the clone for the block)."""
+    shutil.copytree(source, root)
+    url = roster_pg.roster_url()
+    if url is None:
+        yield
+        return
+    with roster_in("postgres", template=url.rsplit("/", 1)[1]):
+        yield
+
+
 @pytest.fixture(scope="module")
-def planned(tmp_path_factory):
+def planned(tmp_path_factory, backend):
     """A roster with a large first-sync plan computed and approved, not applied."""
     root = tmp_path_factory.mktemp("crash")
     upload = synth.write_remind_csv_v2(synth.generate(8000, seed=5), root / "upload")
@@ -53,10 +77,10 @@ def planned(tmp_path_factory):
         planned_rows = conn.execute("SELECT count(*) + 3 FROM plan_schools").fetchone()[0]
     # How long an uninterrupted apply takes, on a copy.
     timing = root.parent / (root.name + "-timing")
-    shutil.copytree(root, timing)
-    child = start_apply(timing)
-    started = time.monotonic()
-    assert child.wait(timeout=300) == 0
+    with copy_of(root, timing):
+        child = start_apply(timing)
+        started = time.monotonic()
+        assert child.wait(timeout=300) == 0
     return root, time.monotonic() - started, planned_rows
 
 
@@ -64,7 +88,11 @@ def planned(tmp_path_factory):
 def test_a_killed_apply_changes_nothing_and_the_retry_applies_once(planned, tmp_path, fraction):
     source, duration, planned_rows = planned
     root = tmp_path / "roster"
-    shutil.copytree(source, root)
+    with copy_of(source, root):
+        _kill_and_retry(root, duration, planned_rows, fraction)
+
+
+def _kill_and_retry(root, duration, planned_rows, fraction):
     before = roster(root)
     child = start_apply(root)
     time.sleep(duration * fraction)
@@ -86,7 +114,11 @@ def test_two_applies_of_one_district_at_once_apply_it_once(planned, tmp_path):
     """The store has one writer: the second process waits for the first, then finds the run applied."""
     source, _duration, planned_rows = planned
     root = tmp_path / "roster"
-    shutil.copytree(source, root)
+    with copy_of(source, root):
+        _two_at_once(root, planned_rows)
+
+
+def _two_at_once(root, planned_rows):
     first, second = (
         start_apply(root),
         subprocess.Popen([sys.executable, "-c", CHILD, str(root)], stdout=subprocess.PIPE, text=True),
@@ -113,7 +145,11 @@ def test_another_districts_apply_never_waits_for_a_busy_district(planned, tmp_pa
     """One store per district: a district whose store another process holds does not hold up the rest."""
     source, _duration, planned_rows = planned
     root = tmp_path / "roster"
-    shutil.copytree(source, root)
+    with copy_of(source, root):
+        _while_another_is_held(root, planned_rows)
+
+
+def _while_another_is_held(root, planned_rows):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(root), "other"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
@@ -143,11 +179,13 @@ with store.connect("full", root) as conn:
 """
 
 
-def test_a_commit_that_cannot_be_written_leaves_the_roster_and_names_the_cause(tmp_path):
+def test_a_commit_that_cannot_be_written_leaves_the_roster_and_names_the_cause(tmp_path, monkeypatch):
     """The write of the apply's commit fails (a full disk, here a file size limit): the roster is as it
-    was, and the last thing the user reads is the cause, not a failed rollback."""
+    was, and the last thing the user reads is the cause, not a failed rollback. (The DuckDB file's
+    commit; PostgreSQL's is PostgreSQL's.)"""
     from pathlib import Path
 
+    monkeypatch.delenv("ROSTERSYNC_ROSTER_URL", raising=False)
     tests = str(Path(__file__).parent)
     done = subprocess.run(
         [sys.executable, "-c", FULL_DISK, str(tmp_path), tests], capture_output=True, text=True, timeout=300

@@ -1,8 +1,9 @@
 """The production stack of deploy/airflow.env on this machine's PostgreSQL and Redis: Airflow's
 api-server, scheduler, dag-processor and triggerer, and one Celery worker per queue; two districts
 (SFTP and Clever, each on its own queue) triggered at the same time and approved through the REST API
-as FAB users; both rosters checked afterwards. The test makes and drops its own database and Redis
-key prefix, and stops every process it started."""
+as FAB users; both rosters checked afterwards in PostgreSQL (ROSTERSYNC_ROSTER_URL), where the app reads
+them, and on the Rosters pages. The test makes and drops its own databases (Airflow's and the roster's)
+and Redis key prefix, and stops every process it started."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import json
 import secrets
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import local_stack
 
@@ -41,18 +41,20 @@ def production(tmp_path_factory):
     root = tmp_path_factory.mktemp("production")
     suffix = secrets.token_hex(4)
     database, prefix = f"rostersync_e2e_{suffix}", f"rostersync-e2e-{suffix}:"
+    rosters = f"{database}_rosters"
     configs = root / "config"
     configs.mkdir()
     for district, queue in QUEUES.items():
         text = (REPO / "config" / "districts" / f"{district}.yaml").read_text()
         (configs / f"{district}.yaml").write_text(f"{text}\nqueue: {queue}\n")
     _admin_sql(f"CREATE DATABASE {database}")
+    _admin_sql(f"CREATE DATABASE {rosters}")
     try:
         with local_stack(
             root,
             "--production",
             ROSTERSYNC_DATA=str(root / "shared"),
-            ROSTERSYNC_STORES=str(root / "stores"),
+            ROSTERSYNC_ROSTER_URL=f"postgresql://postgres@127.0.0.1:5432/{rosters}",
             ROSTERSYNC_CONFIG=str(configs),
             ROSTERSYNC_METADATA_URL=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}",
             ROSTERSYNC_REDIS_PREFIX=prefix,
@@ -64,13 +66,22 @@ def production(tmp_path_factory):
                 dag = f"roster_sync__{district}"
                 api.wait_until(f"{dag} to be parsed", lambda dag=dag: api.call("GET", f"/dags/{dag}"), 300)
                 api.call("PATCH", f"/dags/{dag}", json={"is_paused": False})
-            yield {"api": api, "root": root, "database": database, "prefix": prefix, "log": root / "stack.log"}
+            yield {
+                "api": api,
+                "url": url,
+                "root": root,
+                "database": database,
+                "rosters": rosters,
+                "prefix": prefix,
+                "log": root / "stack.log",
+            }
     finally:
         client = redis.Redis(host="127.0.0.1", port=6379)
         keys = list(client.scan_iter(match=f"{prefix}*"))
         if keys:
             client.delete(*keys)
         _admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        _admin_sql(f"DROP DATABASE IF EXISTS {rosters} WITH (FORCE)")
 
 
 def _ended(api, path: str) -> str | None:
@@ -105,15 +116,23 @@ def test_two_districts_sync_at_once_on_the_celery_workers_of_their_queues(produc
         assert {t["queue"] for t in ran} == {QUEUES[district]}, "every task of a district on its queue"
         assert all(t["hostname"] for t in ran)
 
-    stores = production["root"] / "stores"
-    for district in QUEUES:
-        with duckdb.connect(str(stores / district / "roster.duckdb"), read_only=True) as conn:
-            (accounts,) = conn.execute("SELECT count(*) FROM accounts WHERE removed_run IS NULL").fetchone() or (0,)
-            row = conn.execute("SELECT status FROM sync_runs WHERE run_id = ?", [runs[district]]).fetchone()
-        status = row[0] if row else None
-        assert accounts > 0 and status == "applied", district
-    assert not (production["root"] / "shared" / "riverside" / "roster.duckdb").exists()  # stores stay local
-    assert (production["root"] / "shared" / "riverside" / "store_home.json").exists()  # and where is recorded
+    with psycopg2.connect(f"{PG} dbname={production['rosters']}") as conn, conn.cursor() as cursor:
+        for district in QUEUES:  # where the app reads the roster: PostgreSQL, schema rs_<district>
+            cursor.execute(f"SELECT count(*) FROM rs_{district}.accounts WHERE removed_run IS NULL")  # noqa: S608
+            accounts = (cursor.fetchone() or (0,))[0]
+            cursor.execute(f"SELECT status FROM rs_{district}.sync_runs WHERE run_id = %s", [runs[district]])  # noqa: S608
+            row = cursor.fetchone()
+            assert accounts > 0 and row == ("applied",), district
+            cursor.execute(f"SELECT count(*) FROM rs_{district}.memberships")  # noqa: S608
+            assert (cursor.fetchone() or (0,))[0] > 0
+    shared = production["root"] / "shared"
+    assert (shared / "riverside" / "roster.duckdb").exists()  # the working file, on the shared volume
+    assert not (shared / "riverside" / "store_home.json").exists()  # no host holds the district
+
+    for district in QUEUES:  # the Rosters pages read the same rosters, as the admin (bearer token)
+        page = api.http.get(f"{production['url']}/rosters/{district}/", timeout=60)
+        assert page.status_code == 200 and "<h2>Runs</h2>" in page.text, (district, page.status_code, page.text[:300])
+        assert runs[district] in page.text
 
     with psycopg2.connect(f"{PG} dbname={production['database']}") as conn, conn.cursor() as cursor:
         cursor.execute("SELECT dag_id, state FROM dag_run WHERE dag_id LIKE 'roster_sync__%%' ORDER BY dag_id")

@@ -74,3 +74,28 @@ def test_a_store_kept_apart_from_the_data_is_never_started_again_empty_on_anothe
     with store.connect("d2"):
         pass
     assert not (tmp_path / "shared" / "d2" / store.HOME_MARKER).exists()
+
+
+DUCKDB_2_HEADER = bytes.fromhex(
+    "110179f3805242604455434be70300000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000076322e302e300000000000000000000000000000000000000000000000000000643534636262653364660000"
+    "000000000000000000000000000000000000000000000000000000001236e020fd7bc0e219cfe0e1d115f839"
+)
+"""The main header of a file DuckDB 2.0.0 wrote (storage version 999; the rest of the block is zeros)."""
+
+
+def test_a_file_from_a_newer_duckdb_is_refused_clearly_and_left_as_it_is(tmp_path):
+    """Round 2 moved to DuckDB's 1.4 line (for its PostgreSQL extension): a store written by DuckDB 2.0
+    is named as such, never waited on as a lock, read as damaged or replaced."""
+    from rostersync.errors import RosterSyncError
+
+    path = store.roster_path("newer", tmp_path)
+    path.parent.mkdir(parents=True)
+    written = DUCKDB_2_HEADER.ljust(3 * 4096, b"\0")
+    path.write_bytes(written)
+    started = time.monotonic()
+    with pytest.raises(RosterSyncError) as refused, store.connect("newer", tmp_path):
+        pass
+    assert refused.value.code == "R054" and "EXPORT DATABASE" in str(refused.value)
+    assert time.monotonic() - started < 30  # refused at once, not retried as a lock
+    assert path.read_bytes() == written

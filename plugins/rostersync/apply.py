@@ -67,7 +67,10 @@ def apply_plan(
     if existing and existing.applied_at is not None:
         return ApplyResult(run_id, True, existing.counts, [])
     run = existing or SyncRun(run_id)
-    with store.transaction(conn):
+    # Three transactions, so that the roster's is the only one to write the roster's database (with
+    # ROSTERSYNC_ROSTER_URL, PostgreSQL; DuckDB writes one database per transaction). A failure after the
+    # first leaves at most the blackout's holds on the plan, which only hold more.
+    with store.transaction(conn):  # the plan: may it apply, and what
         newer = store.query(conn, "apply/select_newer_applied_run", {"run_id": run_id, "logical_date": logical_date})
         if newer and not force:
             raise BackfillRefused(
@@ -79,6 +82,7 @@ def apply_plan(
         released = _gate_released(conn, run, summary, held_schools(conn, run_id), approvers)
         if blackout:  # the apply falls in a blackout window: schools with no hold wait too (offered next run)
             store.execute(conn, "apply/insert_blackout_holds", {"run_id": run_id, "reason": blackout})
+    with store.transaction(conn):  # the roster, its change log and the run's row: all or nothing
         version = store.roster_version(conn)
         if version != summary.roster_version:
             raise PlanStale(
@@ -102,7 +106,8 @@ def apply_plan(
         run.counts = counts
         run.applied_at = datetime.now(UTC).replace(tzinfo=None)
         save_sync_run(conn, run)
-        if run.status == "applied":
+    if run.status == "applied":  # the older runs' snapshots and plans go (the next apply does it if we die here)
+        with store.transaction(conn):
             store.execute(conn, "apply/delete_old_runs", {"run_id": run_id})
     return ApplyResult(run_id, False, counts, held)
 
@@ -139,7 +144,7 @@ class RollbackRefused(RosterSyncError):
 
 
 def _row_type(conn: duckdb.DuckDBPyConnection, table: str) -> str:
-    columns = store.query(conn, "apply/select_row_type", {"table": table})
+    columns = store.query_text(conn, store.sql_with("apply/select_row_type", table=table))
     return json.dumps({name: kind for name, kind in columns})
 
 

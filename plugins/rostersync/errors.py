@@ -382,6 +382,28 @@ CATALOGUE: dict[str, Entry] = {
             "the district's store lives on another worker host (ROSTERSYNC_STORES apart from the data)",
             "Run the district on its queue's worker; to move it, pause its DAG and move its store folder first.",
         ),
+        Entry(
+            "R052",
+            "run",
+            "refusal",
+            "the PostgreSQL roster (ROSTERSYNC_ROSTER_URL) could not be reached or used",
+            "Check the URL, the server and the user's rights (CREATE on the database); nothing was changed.",
+        ),
+        Entry(
+            "R053",
+            "run",
+            "refusal",
+            "the district's roster lives in the other store (its DuckDB file, or PostgreSQL) than this process "
+            "is set up for",
+            "Set ROSTERSYNC_ROSTER_URL as the district's roster needs; a roster is never moved by itself.",
+        ),
+        Entry(
+            "R054",
+            "run",
+            "refusal",
+            "the district's DuckDB file was written by a newer DuckDB than the one installed",
+            "EXPORT DATABASE with the DuckDB that wrote it and IMPORT DATABASE with this one; nothing was changed.",
+        ),
     )
 }
 

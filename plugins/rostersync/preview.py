@@ -8,8 +8,6 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from rostersync import pipeline, plan, snapshot, store
 from rostersync.config import DistrictConfig
 from rostersync.format_check import FormatCheckFailed, FormatReport
@@ -67,7 +65,7 @@ def preview(fmt_name: str, source: Path, config: DistrictConfig | None, data_dat
         with store.scratch() as conn:
             roster = store.roster_path(config.district_id)
             if config.district_id != "preview" and roster.exists():
-                _copy_roster(conn, roster)
+                _copy_roster(conn, config.district_id)
             try:
                 planned = pipeline.plan_upload(
                     conn, config, folder, PREVIEW_RUN, work=Path(tmp) / "package", data_date=day, preview=True
@@ -103,17 +101,8 @@ def _format_errors(report: FormatReport) -> dict:
     }
 
 
-def _copy_roster(conn, roster: Path) -> None:
+def _copy_roster(conn, district_id: str) -> None:
     """The district's roster, read-only, into the in-memory preview store."""
-    try:
-        store.execute(conn, "check/attach_live", {"path": str(roster)})
-    except duckdb.IOException as busy:
-        raise store.RosterBusy(
-            f"{roster} is in use by another process (a sync task of this district, notify_accounts or a "
-            "rollback); nothing was previewed. Try again when it is done."
-        ) from busy
-    try:
+    with store.live_roster(conn, district_id) as source:
         for table in ROSTER_TABLES:
-            conn.execute(store.sql_with("check/copy_live_table", table=table))
-    finally:
-        store.execute(conn, "check/detach_live")
+            conn.execute(store.sql_with("check/copy_live_table", table=table, source=source(table)))

@@ -13,7 +13,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -110,6 +110,12 @@ def identifier(name: str) -> Fragment:
     return Fragment(f'"{name}"')
 
 
+def literal(text: str) -> Fragment:
+    """A SQL string literal of a deployment's text that cannot be a bind parameter (a path to LOAD, a URL
+    to ATTACH): quotes doubled, so no quote in it can end the literal (DuckDB has no backslash escapes)."""
+    return Fragment("'" + text.replace("'", "''") + "'")
+
+
 def sql_with(name: str, **parts: str) -> str:
     """The text of a SQL file with `{placeholders}` filled: each part is a plain identifier (checked
     here) or a `Fragment` built by the code from identifiers. Values always go as bind parameters."""
@@ -195,17 +201,25 @@ def split_statements(text: str) -> list[str]:
 MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
-def _configure(conn: duckdb.DuckDBPyConnection) -> None:
-    """Bound DuckDB's memory (it spills to disk past it): a nightly window runs many districts."""
+def _settings() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's memory bound (it spills to disk past it): a nightly window runs many districts. Given
+    at connect, not in SQL: the value is the deployment's text."""
     limit = os.environ.get("ROSTERSYNC_DUCKDB_MEMORY", "2GB").strip()
     if not MEMORY_LIMIT.fullmatch(limit):
         raise ValueError(f"ROSTERSYNC_DUCKDB_MEMORY must be a size such as 2GB or 512MiB, not {limit!r}")
-    execute(conn, "store/configure", {"limit": limit})
+    return {"memory_limit": limit}
 
 
-def migrate(conn: duckdb.DuckDBPyConnection) -> None:
+def _configure(conn: duckdb.DuckDBPyConnection) -> None:
+    execute(conn, "store/configure")
+
+
+def migrate(conn: duckdb.DuckDBPyConnection, roster_here: bool = True) -> None:
+    """The working tables, and the roster's (`roster/duckdb`) unless it lives in PostgreSQL."""
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
         execute(conn, f"schema/{path.stem}")
+    if roster_here:
+        execute(conn, "roster/duckdb")
 
 
 @contextmanager
@@ -259,6 +273,12 @@ def _check_home(district_id: str, path: Path) -> None:
     marker.write_text(json.dumps(home), encoding="utf-8")
 
 
+class StoreTooNew(RosterSyncError):
+    """The district's DuckDB file was written by a newer DuckDB than the one installed."""
+
+    code = "R054"
+
+
 class RosterBusy(RosterSyncError):
     """Another process kept the district's store locked for longer than we wait."""
 
@@ -274,9 +294,15 @@ def _open(path: Path, read_only: bool, wait: float | None = None) -> duckdb.Duck
     deadline = time.monotonic() + wait
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=_settings())
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
+            if "created with an newer version" in str(error) or "newer version of DuckDB" in str(error):
+                raise StoreTooNew(
+                    f"{path} was written by a newer DuckDB than this install's {duckdb.__version__} (round 2 "
+                    "moved to the 1.4 line for its PostgreSQL extension). Nothing was changed. Open it with that "
+                    "DuckDB and EXPORT DATABASE, then IMPORT DATABASE here; a local demo's data/ can be removed."
+                ) from None
+            if "could not set lock" not in str(error).lower():  # not "block": a damaged file is no lock
                 raise
             if time.monotonic() >= deadline:
                 raise RosterBusy(
@@ -292,28 +318,76 @@ def connect(
     district_id: str, root: Path | None = None, read_only: bool = False, lock_wait: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """An open, migrated connection to a district's store, closed on exit. `lock_wait`: how long to wait
-    for another process's lock (see `_open`)."""
+    for another process's lock (see `_open`). With `$ROSTERSYNC_ROSTER_URL` the roster tables are those
+    of the district's PostgreSQL schema (`roster_pg`), and its advisory lock is held for the block."""
+    from rostersync import roster_pg
+
+    url = roster_pg.roster_url()
+    if lock_wait is None:
+        lock_wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
     path = roster_path(district_id, root)
-    if root is None:
+    if root is None and url is None:
         _check_home(district_id, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     read_only = read_only and path.exists()
-    conn = _open(path, read_only, lock_wait)
-    try:
-        _configure(conn)
-        if not read_only:
-            migrate(conn)
-        yield conn
-    except duckdb.Error as error:  # DuckDB quotes the data it failed on: only its kind and place go on
-        raise from_duckdb(error, f"the store of district {district_id}") from None
-    finally:
-        conn.close()
+    with ExitStack() as held:
+        if url is not None:
+            held.enter_context(roster_pg.district_lock(url, district_id, shared=read_only, wait=lock_wait))
+        conn = _open(path, read_only, lock_wait)
+        try:
+            _configure(conn)
+            _check_roster_home(conn, district_id, url, read_only)
+            if url is not None:
+                roster_pg.ensure_schema(url, district_id)
+                roster_pg.resolve_roster_here(conn, roster_pg.attach(conn, url, district_id, read_only=read_only))
+            if not read_only:
+                migrate(conn, roster_here=url is None)
+            yield conn
+        except duckdb.Error as error:  # DuckDB quotes the data it failed on: only its kind and place go on
+            raise from_duckdb(error, f"the store of district {district_id}") from None
+        finally:
+            conn.close()
+
+
+class RosterElsewhere(RosterSyncError):
+    """The store's roster lives in the other backend (DuckDB file or PostgreSQL) than this process uses."""
+
+    code = "R053"
+
+
+def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, url: str | None, read_only: bool) -> None:
+    """A store records where its roster lives; opened with the other setting it is refused, never planned
+    against an empty roster (which would create every account again, or remove them all)."""
+    from rostersync import roster_pg
+
+    here = "postgres" if url else "duckdb"
+    there = _roster_home(conn)
+    if there is None and not read_only:
+        execute(conn, "roster/record_roster_home", {"home": here})
+    elif there is not None and there != here:
+        where = (
+            f"in PostgreSQL (schema {roster_pg.SCHEMA_PREFIX}{district_id}); set {roster_pg.ENV} to reach it"
+            if there == "postgres"
+            else f"in its DuckDB file, and {roster_pg.ENV} is set: a roster is never moved by itself"
+        )
+        raise RosterElsewhere(f"the roster of district {district_id} lives {where}. Nothing was read or changed.")
+
+
+def _roster_home(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the store's roster lives ("duckdb" or "postgres"), or None for a new store."""
+    if query(conn, "roster/select_main_table", {"table": "store_settings"}):
+        recorded = query(conn, "roster/select_roster_home")
+        if recorded:
+            return str(recorded[0][0])
+    if query(conn, "roster/select_main_table", {"table": "accounts"}):
+        return "duckdb"  # a store made before the record
+    return None
 
 
 @contextmanager
 def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory store with the full schema: what `check` previews against."""
-    conn = duckdb.connect(":memory:")
+    conn = duckdb.connect(":memory:", config=_settings())
     try:
         _configure(conn)
         migrate(conn)
@@ -322,6 +396,34 @@ def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
         raise from_duckdb(error, "the preview") from None
     finally:
         conn.close()
+
+
+@contextmanager
+def live_roster(conn: duckdb.DuckDBPyConnection, district_id: str) -> Iterator[Callable[[str], Fragment]]:
+    """A district's store attached read-only to another connection (`check`'s preview copies from it), under
+    the district's shared lock: yields where each table is (the DuckDB file as `live`, or, with
+    `$ROSTERSYNC_ROSTER_URL`, the roster tables in its PostgreSQL schema as `live_pg`)."""
+    from rostersync import roster_pg
+
+    url = roster_pg.roster_url()
+    path = roster_path(district_id)
+    wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+    with ExitStack() as held:
+        if url is not None:
+            held.enter_context(roster_pg.district_lock(url, district_id, shared=True, wait=wait))
+        try:
+            conn.execute(sql_with("check/attach_live", path=literal(str(path))))
+        except duckdb.IOException as busy:
+            raise RosterBusy(
+                f"{path} is in use by another process (a sync task of this district, notify_accounts or a "
+                "rollback); nothing was previewed. Try again when it is done."
+            ) from busy
+        try:
+            schema = roster_pg.attach(conn, url, district_id, read_only=True, catalog="live_pg") if url else None
+            pg_source = Fragment(f"{identifier('live_pg')}.{identifier(schema)}") if schema else None
+            yield lambda table: pg_source if pg_source and table in roster_pg.TABLES else identifier("live")
+        finally:
+            execute(conn, "check/detach_live")
 
 
 def roster_version(conn: duckdb.DuckDBPyConnection) -> str:

@@ -1,4 +1,3 @@
--- Column names and types of one roster table, in order: the JSON structure from_json needs.
-SELECT column_name, data_type FROM information_schema.columns
-WHERE table_name = $table AND table_schema = 'main'
-ORDER BY ordinal_position;
+-- Column names and types of one roster table ({table}, one of the code's), in order: the JSON structure
+-- from_json needs. DESCRIBE resolves the name as every query does (the DuckDB file, or PostgreSQL).
+SELECT column_name, column_type FROM (DESCRIBE {table});

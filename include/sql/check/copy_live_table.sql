@@ -1,3 +1,4 @@
--- `check --district`: one roster table of the district's store (attached read-only as `live`) copied into
--- the in-memory preview store. {table} is one of the code's roster tables.
-INSERT INTO {table} SELECT * FROM live.{table};
+-- `check --district`: one roster table of the district's store ({source}: its DuckDB file attached
+-- read-only as `live`, or its PostgreSQL schema) copied into the in-memory preview store. {table} is one
+-- of the code's roster tables.
+INSERT INTO {table} SELECT * FROM {source}.{table};

@@ -1,5 +1,5 @@
--- The whole store of one district: snapshot (per run), quality findings, the frozen plan,
--- the roster the app sees, and the run and change logs. Idempotent: safe on every connect.
+-- The whole store of one district: snapshot (per run), quality findings, the frozen plan.
+-- Idempotent: safe on every connect.
 
 CREATE TABLE IF NOT EXISTS snap_schools (run_id VARCHAR, school_sid VARCHAR, name VARCHAR);
 CREATE TABLE IF NOT EXISTS snap_people (
@@ -34,27 +34,4 @@ CREATE TABLE IF NOT EXISTS plan_memberships (
     run_id VARCHAR, op VARCHAR, class_sid VARCHAR, person_sid VARCHAR, role VARCHAR, school_id VARCHAR);
 CREATE TABLE IF NOT EXISTS plan_holds (run_id VARCHAR, school_id VARCHAR, reason VARCHAR, detail VARCHAR);
 
--- The roster: what the app sees. Email and phone are written at creation only.
-CREATE TABLE IF NOT EXISTS schools (
-    school_id VARCHAR, name VARCHAR, created_run VARCHAR, updated_run VARCHAR);
-CREATE TABLE IF NOT EXISTS school_state (
-    school_id VARCHAR, state VARCHAR, reasons VARCHAR, since TIMESTAMP);
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id BIGINT, person_sid VARCHAR, role VARCHAR, school_id VARCHAR,
-    given_name VARCHAR, family_name VARCHAR, email VARCHAR, phone VARCHAR, grade VARCHAR,
-    status VARCHAR, claimed_at TIMESTAMP,
-    created_run VARCHAR, updated_run VARCHAR, removed_run VARCHAR);
-CREATE TABLE IF NOT EXISTS classes (
-    class_id BIGINT, class_sid VARCHAR, school_id VARCHAR, sis_name VARCHAR, app_name VARCHAR,
-    term VARCHAR, period VARCHAR, subject VARCHAR, grade VARCHAR, status VARCHAR,
-    created_run VARCHAR, updated_run VARCHAR, removed_run VARCHAR);
-CREATE TABLE IF NOT EXISTS memberships (
-    class_id BIGINT, account_id BIGINT, role VARCHAR, status VARCHAR,
-    created_run VARCHAR, updated_run VARCHAR, removed_run VARCHAR);
-
-CREATE TABLE IF NOT EXISTS sync_runs (
-    run_id VARCHAR, logical_date TIMESTAMP, landing_sha256 VARCHAR, status VARCHAR,
-    roster_version_before VARCHAR, gate_answer VARCHAR, approved_by VARCHAR, approved_at TIMESTAMP,
-    counts JSON, applied_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS change_log (
-    run_id VARCHAR, seq BIGINT, entity VARCHAR, key VARCHAR, op VARCHAR, before JSON, after JSON);
+-- The roster tables (what the app sees) and sync_runs/change_log: roster/duckdb.sql, or PostgreSQL.

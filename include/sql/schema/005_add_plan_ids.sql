@@ -1,4 +1,3 @@
 -- Each computed plan has an id; the gate's answer names the plan it was given for, and apply releases a
 -- held school only with an answer for the very plan it applies.
 ALTER TABLE plan_runs ADD COLUMN IF NOT EXISTS plan_id VARCHAR;
-ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS gate_plan_id VARCHAR;

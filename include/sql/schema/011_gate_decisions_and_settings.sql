@@ -5,6 +5,4 @@ CREATE TABLE IF NOT EXISTS gate_options (run_id VARCHAR, option VARCHAR, school_
 CREATE TABLE IF NOT EXISTS gate_decisions (
     run_id VARCHAR, school_id VARCHAR, released BOOLEAN, reason VARCHAR, decided_by VARCHAR,
     decided_at TIMESTAMP);
-ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS gate_opened_at TIMESTAMP;
-ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS gate_link VARCHAR;
 ALTER TABLE plan_runs ADD COLUMN IF NOT EXISTS settings JSON;

@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from rostersync import store, synth
+from rostersync import roster_pg, store, synth
 from rostersync.config import CleverSource, DistrictConfig, SftpSource, load_valid_districts
 from rostersync.dev.clever_server import CleverServer
 from rostersync.dev.servers import LOOPBACK, SftpServer, SmtpSink
@@ -143,7 +143,8 @@ def production_env(values: dict[str, str]) -> dict[str, str]:
 
 def production_values(url: str) -> dict[str, str]:
     """The deployment's values for deploy/airflow.env, from this machine's PostgreSQL and Redis:
-    ROSTERSYNC_METADATA_URL (required), ROSTERSYNC_REDIS_URL, ROSTERSYNC_REDIS_PREFIX."""
+    ROSTERSYNC_METADATA_URL (required), ROSTERSYNC_REDIS_URL, ROSTERSYNC_REDIS_PREFIX, and the roster's
+    ROSTERSYNC_ROSTER_URL (or ROSTERSYNC_STORES for DuckDB files) as given."""
     metadata = os.environ.get("ROSTERSYNC_METADATA_URL", "")
     if not metadata.startswith("postgresql"):
         raise SystemExit("--production needs ROSTERSYNC_METADATA_URL=postgresql+psycopg2://user@host:port/db")
@@ -159,7 +160,8 @@ def production_values(url: str) -> dict[str, str]:
         "BASE_URL": url,
         "ROSTERSYNC_DATA": str(store.data_root()),
         "ROSTERSYNC_CONFIG": str(store.config_dir()),
-        "ROSTERSYNC_STORES": str(store.stores_root()),
+        "ROSTER_URL": os.environ.get("ROSTERSYNC_ROSTER_URL", ""),
+        "ROSTERSYNC_STORES": os.environ.get("ROSTERSYNC_STORES", ""),
     }
 
 
@@ -346,6 +348,7 @@ class Stack:
             f"  SMTP sink    {LOOPBACK}:{self.smtp.port}  (every message saved in {AIRFLOW_HOME / 'mail'})\n"
             f"  Clever API   {self.clever.url}/v3.0/  (district {CLEVER_DISTRICT})\n"
             f"  Stores       {store.stores_root()}/<district>/roster.duckdb\n"
+            + (f"  Rosters DB   schema {roster_pg.SCHEMA_PREFIX}<district>\n" if roster_pg.roster_url() else "")
         )
 
 

@@ -1,0 +1,194 @@
+"""The roster store's contract, run against both stores: the district's DuckDB file (the embedded default)
+and PostgreSQL (ROSTERSYNC_ROSTER_URL, a database of the machine's server made and dropped per test).
+
+Apply, rerun, rollback and a change by the app between plan and apply behave the same in both; the roster
+is read back where the app reads it (the DuckDB file, or PostgreSQL through psycopg2). Crash, concurrent
+applies and two districts in parallel: tests/test_crash.py, on both stores too."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+from roster_helpers import answer_gate, full_roster, prepare, small_district, sync
+from rostersync import apply, roster_pg, store
+from rostersync.errors import RosterSyncError
+
+pytestmark = [pytest.mark.usefixtures("roster_backend"), pytest.mark.timeout(300)]
+
+ROSTER = ("schools", "school_state", "accounts", "classes", "memberships", "sync_runs", "change_log")
+
+
+def app_rows(root: Path, table: str, columns: str) -> list[tuple]:
+    """What the app reads: PostgreSQL's schema rs_<district> through psycopg2, or the DuckDB file."""
+    url = roster_pg.roster_url()
+    if url:
+        with psycopg2.connect(url) as pg, pg.cursor() as cur:
+            cur.execute(f"SELECT {columns} FROM rs_unit.{table} ORDER BY 1, 2")  # noqa: S608 (test's own names)
+            return cur.fetchall()
+    with duckdb.connect(str(store.roster_path("unit", root)), read_only=True) as conn:
+        return conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
+
+
+def app_sql(root: Path, statement: str) -> None:
+    """A change the app makes to the roster, where it lives."""
+    url = roster_pg.roster_url()
+    if url:
+        with psycopg2.connect(url) as pg, pg.cursor() as cur:
+            cur.execute(statement.replace("FROM ", "FROM rs_unit.").replace("UPDATE ", "UPDATE rs_unit."))
+        return
+    with duckdb.connect(str(store.roster_path("unit", root))) as conn:
+        conn.execute(statement)
+
+
+def test_an_apply_writes_the_roster_where_the_app_reads_it(tmp_path):
+    with store.connect("unit", tmp_path) as conn:
+        _, _, result = sync(conn, small_district(), tmp_path, "r1")
+        seen = conn.execute("SELECT person_sid, status FROM accounts ORDER BY 1, 2").fetchall()
+        main_tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        }
+    assert result.counts["accounts"]["create"] == len(seen) == 82
+    assert app_rows(tmp_path, "accounts", "person_sid, status") == seen
+    assert app_rows(tmp_path, "sync_runs", "run_id, status") == [("r1", "applied")]
+    if roster_pg.roster_url():  # the DuckDB file keeps the working tables only
+        assert not main_tables & set(ROSTER), main_tables & set(ROSTER)
+        assert "plan_accounts" in main_tables
+    else:
+        assert set(ROSTER) <= main_tables
+
+
+def test_a_rerun_changes_nothing_and_the_next_run_applies_only_its_changes(tmp_path):
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+        again = apply.apply_plan(conn, "r1")
+        assert again.already_applied
+        day2 = small_district()
+        day2.users = [u for u in day2.users if u[0] != "SN000"]
+        _, _, result = sync(conn, day2, tmp_path, "r2")
+    assert result.counts["accounts"] == {"create": 0, "update": 0, "remove": 1}
+    assert result.counts["memberships"]["remove"] == 1  # the student's class
+    assert ("SN000", "deactivated") in app_rows(tmp_path, "accounts", "person_sid, status")
+    assert app_rows(tmp_path, "sync_runs", "run_id, status") == [("r1", "applied"), ("r2", "applied")]
+
+
+def test_a_rollback_restores_the_roster_exactly(tmp_path):
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+        before = full_roster(conn)
+        version = store.roster_version(conn)
+        day2 = small_district(students_per_school=15)
+        day2.classes = [(c[0], c[1], "Algebra", c[3], c[4]) for c in day2.classes]
+        _, _, result = sync(conn, day2, tmp_path, "r2")
+        assert result.counts["accounts"]["remove"] == 20 and result.counts["classes"]["update"] == 2
+        rollback_id = apply.rollback_run(conn, "r2")
+        assert full_roster(conn) == before
+        assert store.roster_version(conn) == version
+    assert app_rows(tmp_path, "sync_runs", "run_id, status") == [
+        ("r1", "applied"),
+        ("r2", "rolled_back"),
+        (rollback_id, "rollback"),
+    ]
+
+
+def test_a_change_by_the_app_after_the_plan_stops_the_apply_and_changes_nothing(tmp_path):
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+        day2 = small_district()
+        day2.users = [u for u in day2.users if u[0] != "SN001"]
+        prepare(conn, day2, tmp_path / "r2", "r2")
+        answer_gate(conn, "r2")
+    app_sql(tmp_path, "UPDATE accounts SET claimed_at = TIMESTAMP '2026-11-01 08:00' WHERE person_sid = 'SN002'")
+    with store.connect("unit", tmp_path) as conn:
+        before = full_roster(conn)
+        with pytest.raises(apply.PlanStale):
+            apply.apply_plan(conn, "r2")
+        assert full_roster(conn) == before
+    assert dict(app_rows(tmp_path, "sync_runs", "run_id, applied_at"))["r2"] is None
+    assert ("SN001", "pending") in app_rows(tmp_path, "accounts", "person_sid, status")
+
+
+def test_a_store_opened_with_the_other_roster_setting_is_refused_and_left_alone(tmp_path, monkeypatch):
+    url = roster_pg.roster_url()
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+        before = full_roster(conn)
+    if url:
+        monkeypatch.delenv(roster_pg.ENV)
+    else:
+        monkeypatch.setenv(roster_pg.ENV, "postgresql://postgres@127.0.0.1:5432/postgres")
+    with pytest.raises(RosterSyncError) as refused, store.connect("unit", tmp_path):
+        pass
+    assert refused.value.code == "R053"
+    assert ("set " if url else "is set") in str(refused.value) and "postgres@" not in str(refused.value)
+    if url:
+        monkeypatch.setenv(roster_pg.ENV, url)
+    else:
+        monkeypatch.delenv(roster_pg.ENV)
+    with store.connect("unit", tmp_path) as conn:
+        assert full_roster(conn) == before
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from rostersync import store
+with store.connect("unit", Path(sys.argv[1])) as conn:
+    print("holding", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_district_held_by_a_process_is_waited_for_and_a_killed_holder_frees_it_at_once(tmp_path):
+    """One process at a time per district (PostgreSQL: an advisory lock of the holder's session; the
+    DuckDB file: its lock). A writer waits, then says what kept it; a SIGKILLed holder frees it."""
+    with store.connect("unit", tmp_path):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        started = time.monotonic()
+        with pytest.raises(store.RosterBusy) as busy, store.connect("unit", tmp_path, lock_wait=2):
+            pass
+        assert 2 <= time.monotonic() - started < 30
+        assert "another process" in str(busy.value) and "nothing was changed" in str(busy.value)
+        with pytest.raises(store.RosterBusy), store.connect("unit", tmp_path, read_only=True, lock_wait=1):
+            pass  # a reader (the Rosters pages) waits for a writer too
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+        with store.connect("unit", tmp_path, lock_wait=30) as conn:
+            assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_readers_share_the_district(tmp_path):
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+    with (
+        store.connect("unit", tmp_path, read_only=True, lock_wait=1) as first,
+        store.connect("unit", tmp_path, read_only=True, lock_wait=1) as second,
+    ):
+        assert first.execute("SELECT count(*) FROM accounts").fetchone() == (82,)
+        assert second.execute("SELECT count(*) FROM accounts").fetchone() == (82,)
+
+
+def test_the_url_of_the_roster_database_never_reaches_an_error(tmp_path, monkeypatch):
+    if not roster_pg.roster_url():
+        pytest.skip("PostgreSQL only")
+    monkeypatch.setenv(roster_pg.ENV, "postgresql://postgres:s3cret-pw@127.0.0.1:1/nowhere")
+    with pytest.raises(roster_pg.RosterDatabaseError) as failed, store.connect("unit", tmp_path):
+        pass
+    assert "s3cret-pw" not in str(failed.value) and "could not be reached" in str(failed.value)
+    assert os.environ[roster_pg.ENV].endswith("nowhere")
