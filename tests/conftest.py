@@ -23,6 +23,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.pop("ROSTERSYNC_ROSTER_URL", None)  # never a developer's real roster database: tests make their own
 
 DEMO_FILES = REPO / "demo" / "riverside"
 
@@ -60,7 +61,9 @@ def roster_in(backend: str, template: str | None = None) -> Iterator[str | None]
     """The roster store for a test: the DuckDB file (None), or a new PostgreSQL database (its URL, also
     set as ROSTERSYNC_ROSTER_URL for the block and the processes it starts)."""
     if backend == "duckdb":
-        yield None
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv("ROSTERSYNC_ROSTER_URL", raising=False)
+            yield None
         return
     with postgres_database(template) as url, pytest.MonkeyPatch.context() as patch:
         patch.setenv("ROSTERSYNC_ROSTER_URL", url)
@@ -78,7 +81,7 @@ def roster_backend(request) -> Iterator[str | None]:
 def _roster_backend_from_env() -> Iterator[None]:
     """`ROSTERSYNC_TEST_ROSTER=postgres pytest ...`: every test with its own PostgreSQL roster database."""
     backend = os.environ.get("ROSTERSYNC_TEST_ROSTER", "duckdb")
-    if backend == "duckdb" or os.environ.get("ROSTERSYNC_ROSTER_URL"):
+    if backend == "duckdb":
         yield
         return
     with roster_in(backend):

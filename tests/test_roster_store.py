@@ -192,3 +192,129 @@ def test_the_url_of_the_roster_database_never_reaches_an_error(tmp_path, monkeyp
         pass
     assert "s3cret-pw" not in str(failed.value) and "could not be reached" in str(failed.value)
     assert os.environ[roster_pg.ENV].endswith("nowhere")
+
+
+def pg_only() -> str:
+    url = roster_pg.roster_url()
+    if not url:
+        pytest.skip("the PostgreSQL roster only")
+    return url
+
+
+def pg_execute(url: str, statement: str) -> None:
+    with psycopg2.connect(url) as pg, pg.cursor() as cur:
+        cur.execute(statement)
+
+
+def test_a_missing_or_foreign_schema_and_a_new_working_file_beside_a_roster_are_refused(tmp_path, monkeypatch):
+    """The working file and its PostgreSQL schema carry one store id: a dropped schema (a wrong URL, an
+    emptied server) is never taken for a first sync, nor a lost working file replaced by a new one."""
+    url = pg_only()
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+    elsewhere = tmp_path / "elsewhere"  # a new working file (a lost one) beside the existing schema
+    with pytest.raises(store.RosterElsewhere, match="working file of district unit is new"):
+        with store.connect("unit", elsewhere):
+            pass
+    pg_execute(url, "ALTER SCHEMA rs_unit RENAME TO rs_unit_kept")  # the URL now reaches a database without it
+    with pytest.raises(store.RosterElsewhere, match="schema rs_unit is missing"):
+        with store.connect("unit", tmp_path):
+            pass
+    with pytest.raises(store.RosterElsewhere, match="missing"):
+        with store.connect("unit", tmp_path, read_only=True):
+            pass
+    pg_execute(url, "ALTER SCHEMA rs_unit_kept RENAME TO rs_unit")
+    with store.connect("unit", tmp_path, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (82,)
+
+
+def test_a_store_cut_off_between_its_record_and_its_schema_is_made_on_the_next_connect(tmp_path, monkeypatch):
+    url = pg_only()
+
+    def cut_off(*_args):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(roster_pg, "create_schema", cut_off)
+    with pytest.raises(SystemExit), store.connect("unit", tmp_path):
+        pass
+    monkeypatch.undo()
+    monkeypatch.setenv(roster_pg.ENV, url)
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+    assert len(app_rows(tmp_path, "accounts", "person_sid, status")) == 82
+
+
+def test_the_working_files_stay_on_the_shared_volume_with_the_roster_in_postgresql(tmp_path, monkeypatch):
+    pg_only()
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "shared"))
+    monkeypatch.setenv("ROSTERSYNC_STORES", str(tmp_path / "local"))
+    with pytest.raises(roster_pg.RosterDatabaseError, match="Unset ROSTERSYNC_STORES"), store.connect("unit"):
+        pass
+
+
+def test_a_reader_and_another_district_never_wait_for_the_apps_transaction(tmp_path):
+    """Opening a store does no DDL on an existing schema: the app's open transaction on the roster holds
+    up neither the Rosters pages nor another district's first run."""
+    url = pg_only()
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+    app = psycopg2.connect(url)
+    try:
+        with app.cursor() as cur:  # the app, mid-transaction, holding row locks on accounts and classes
+            cur.execute("UPDATE rs_unit.accounts SET claimed_at = now() WHERE person_sid = 'TN'")
+            cur.execute("LOCK TABLE rs_unit.classes IN SHARE ROW EXCLUSIVE MODE")
+        started = time.monotonic()
+        with store.connect("unit", tmp_path, read_only=True, lock_wait=5) as conn:
+            assert conn.execute("SELECT count(*) FROM classes").fetchone() == (2,)
+        with store.connect("other", tmp_path, lock_wait=5) as conn:
+            assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
+        assert time.monotonic() - started < 20
+    finally:
+        app.rollback()
+        app.close()
+
+
+def test_an_app_write_during_the_apply_stops_it_whole_as_a_stale_plan(tmp_path, monkeypatch):
+    """The apply's PostgreSQL transaction is REPEATABLE READ: a row the app changes after the apply began
+    and the apply then updates makes PostgreSQL refuse; the apply is rolled back and says why (R021)."""
+    url = pg_only()
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+        day2 = small_district()
+        day2.users = [(*u[:3], "Renamed", *u[4:]) if u[0] == "SN002" else u for u in day2.users]
+        prepare(conn, day2, tmp_path / "r2", "r2")
+        answer_gate(conn, "r2")
+        before = full_roster(conn)
+        execute = store.execute
+
+        def app_writes_first(connection, name, params=None):
+            if name == "apply/apply_plan":  # inside the apply's transaction, after it read the roster
+                pg_execute(url, "UPDATE rs_unit.accounts SET claimed_at = now() WHERE person_sid = 'SN002'")
+            return execute(connection, name, params)
+
+        monkeypatch.setattr(store, "execute", app_writes_first)
+        with pytest.raises(apply.PlanStale, match="changed the roster while this run applied"):
+            apply.apply_plan(conn, "r2")
+        monkeypatch.setattr(store, "execute", execute)
+        after = full_roster(conn)
+    assert {k: v for k, v in after.items() if k != "accounts"} == {k: v for k, v in before.items() if k != "accounts"}
+    assert ("SN002", "pending") in app_rows(tmp_path, "accounts", "person_sid, status")
+    assert dict(app_rows(tmp_path, "sync_runs", "run_id, applied_at"))["r2"] is None
+
+
+def test_a_password_in_the_url_is_masked_in_every_error(tmp_path, monkeypatch):
+    url = pg_only()
+    server, database = url.rsplit("/", 1)
+    user_host = server.removeprefix("postgresql://")
+    user, host = user_host.split("@")
+    # libpq quotes a badly encoded token of the URL (the password, here)
+    monkeypatch.setenv(roster_pg.ENV, f"postgresql://{user}:Top%Secret@{host}/{database}")
+    with pytest.raises(roster_pg.RosterDatabaseError) as bad, store.connect("unit", tmp_path):
+        pass
+    assert "Secret" not in str(bad.value) and "***" in str(bad.value)
+    # DuckDB's postgres extension quotes the whole connection string when it cannot use it (trust auth
+    # ignores the password, so psycopg2's lock session connects; the extension's older libpq refuses the option)
+    monkeypatch.setenv(roster_pg.ENV, f"postgresql://{user}:s3cret-pw@{host}/{database}?load_balance_hosts=disable")
+    with pytest.raises(RosterSyncError) as refused, store.connect("unit", tmp_path / "b"):
+        pass
+    assert "s3cret-pw" not in str(refused.value), str(refused.value)

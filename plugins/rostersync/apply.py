@@ -7,7 +7,8 @@ app), it refuses and says why; a retry of a run that was already applied changes
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -82,7 +83,7 @@ def apply_plan(
         released = _gate_released(conn, run, summary, held_schools(conn, run_id), approvers)
         if blackout:  # the apply falls in a blackout window: schools with no hold wait too (offered next run)
             store.execute(conn, "apply/insert_blackout_holds", {"run_id": run_id, "reason": blackout})
-    with store.transaction(conn):  # the roster, its change log and the run's row: all or nothing
+    with _stale_if_concurrent(run_id), store.transaction(conn):  # the roster, its log, the run's row: all or none
         version = store.roster_version(conn)
         if version != summary.roster_version:
             raise PlanStale(
@@ -110,6 +111,21 @@ def apply_plan(
         with store.transaction(conn):
             store.execute(conn, "apply/delete_old_runs", {"run_id": run_id})
     return ApplyResult(run_id, False, counts, held)
+
+
+@contextmanager
+def _stale_if_concurrent(run_id: str) -> Iterator[None]:
+    """PostgreSQL refuses an update of a row the app changed during the apply (the apply's snapshot is
+    REPEATABLE READ): the transaction is rolled back, and the run is told as a stale plan."""
+    try:
+        yield
+    except duckdb.Error as error:
+        if "could not serialize access" not in str(error):
+            raise
+        raise PlanStale(
+            f"run {run_id}: the app changed the roster while this run applied; nothing was applied. The next run "
+            "plans again."
+        ) from None
 
 
 def _gate_released(

@@ -9,8 +9,10 @@ line it could not read); `from_duckdb` keeps only its kind, file and line.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 import duckdb
 
@@ -393,9 +395,10 @@ CATALOGUE: dict[str, Entry] = {
             "R053",
             "run",
             "refusal",
-            "the district's roster lives in the other store (its DuckDB file, or PostgreSQL) than this process "
-            "is set up for",
-            "Set ROSTERSYNC_ROSTER_URL as the district's roster needs; a roster is never moved by itself.",
+            "the district's roster is not where this process looks: the other store (its DuckDB file, or "
+            "PostgreSQL), a PostgreSQL schema missing or made for another working file, or a new working file "
+            "beside an existing schema",
+            "Set ROSTERSYNC_ROSTER_URL as the district needs, or restore its working file; nothing is moved by itself.",
         ),
         Entry(
             "R054",
@@ -440,9 +443,34 @@ class StageFailed(RosterSyncError):
     code = "R010"
 
 
+def redact_roster_password(text: str) -> str:
+    """`text` with the PostgreSQL roster's password (`$ROSTERSYNC_ROSTER_URL`) masked: libpq and DuckDB's
+    postgres extension quote the connection string, or a piece of it, in their errors."""
+    url = os.environ.get("ROSTERSYNC_ROSTER_URL", "").strip()
+    if not url:
+        return text
+    found = set(re.findall(r"password\s*=\s*'?([^\s']+)", url))  # key=value form
+    try:
+        raw = urlsplit(url).password  # URL form, as written (percent-encoded)
+    except ValueError:
+        raw = None
+    if raw:
+        found |= {raw, unquote(raw)}
+    import psycopg2.extensions
+
+    try:
+        found.add(psycopg2.extensions.parse_dsn(url).get("password") or "")
+    except psycopg2.ProgrammingError:
+        found.add("")  # a URL libpq cannot parse: the forms above still apply
+    found.discard("")
+    for secret in sorted(found, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 def from_duckdb(error: duckdb.Error, stage: str) -> StageFailed:
     """The project's error for a DuckDB error: its kind, and the file and line it names, if any."""
-    text = str(error)
+    text = redact_roster_password(str(error))
     kind = type(error).__name__
     where = []
     path = re.search(r"^\s*file = (.+)$", text, re.MULTILINE)

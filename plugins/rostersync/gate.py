@@ -72,13 +72,15 @@ def open_gate(
     run.gate_answer, run.approved_by, run.approved_at = None, None, None
     run.gate_plan_id = plan_summary(conn, run_id).plan_id
     run.gate_opened_at, run.gate_link = at or datetime.now(UTC).replace(tzinfo=None), link or run.gate_link
-    save_sync_run(conn, run)
     names = school_names(conn, run_id)
-    store.execute(conn, "gate/delete_gate", {"run_id": run_id})
     held = held_schools(conn, run_id)
     options = [(APPROVE, None), (REJECT, None), *zip(_labels(held, names), held, strict=True)]
-    for option, school in options:
-        store.execute(conn, "gate/insert_gate_option", {"run_id": run_id, "option": option, "school_id": school})
+    # The options first, the run's row last: with the roster in PostgreSQL the two are in two databases.
+    with store.transaction(conn):
+        store.execute(conn, "gate/delete_gate", {"run_id": run_id})
+        for option, school in options:
+            store.execute(conn, "gate/insert_gate_option", {"run_id": run_id, "option": option, "school_id": school})
+    save_sync_run(conn, run)
     return [option for option, _ in options]
 
 
@@ -120,21 +122,24 @@ def record_answer(
         summary = APPROVE if held and released == set(held) else REJECT if not released else PARTIAL
     run.status = {APPROVE: "approved", PARTIAL: "partly approved"}.get(summary, "rejected")
     run.gate_answer, run.approved_by, run.approved_at = summary, by, at
+    # The decisions first, the answer on the run's row last (with the roster in PostgreSQL they are in two
+    # databases): an answer is never recorded without the decisions it releases.
+    with store.transaction(conn):
+        store.execute(conn, "gate/delete_decisions", {"run_id": run_id})
+        for school in held:
+            store.execute(
+                conn,
+                "gate/insert_gate_decision",
+                {
+                    "run_id": run_id,
+                    "school_id": school,
+                    "released": school in released,
+                    "reason": reason,
+                    "decided_by": by,
+                    "decided_at": at,
+                },
+            )
     save_sync_run(conn, run)
-    store.execute(conn, "gate/delete_decisions", {"run_id": run_id})
-    for school in held:
-        store.execute(
-            conn,
-            "gate/insert_gate_decision",
-            {
-                "run_id": run_id,
-                "school_id": school,
-                "released": school in released,
-                "reason": reason,
-                "decided_by": by,
-                "decided_at": at,
-            },
-        )
     return run
 
 

@@ -9,7 +9,7 @@ set-based SQL plans against it and applies to it; an apply writes PostgreSQL onl
 
 One process at a time per district: a PostgreSQL advisory lock held by the process's own session (a
 killed process's lock ends with its connection), never a file lock; readers (the Rosters pages) take it
-shared. The URL is a libpq URL or key=value string; its password, if any, never reaches a log.
+shared. The URL is a libpq URL or key=value string; every error is told with its password masked.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from rostersync.errors import RosterSyncError
+from rostersync.errors import RosterSyncError, redact_roster_password
 
 ENV = "ROSTERSYNC_ROSTER_URL"
 CATALOG = "pg_roster"
@@ -77,14 +78,16 @@ def _connect(url: str):
 
     try:
         return psycopg2.connect(url, application_name="rostersync", connect_timeout=30)
-    except psycopg2.Error as error:  # libpq's message names host and port, never the password
-        raise RosterDatabaseError(f"the roster database could not be reached: {str(error).strip()}") from None
+    except psycopg2.Error as error:  # libpq's message names host and port, and may quote a piece of the URL
+        message = redact_roster_password(str(error).strip())
+        raise RosterDatabaseError(f"the roster database could not be reached: {message}") from None
 
 
 @contextmanager
-def district_lock(url: str, district_id: str, *, shared: bool, wait: float) -> Iterator[None]:
+def district_lock(url: str, district_id: str, *, shared: bool, wait: float) -> Iterator[Any]:
     """Hold the district's advisory lock (exclusive for a writer, shared for a reader) for the block,
-    waiting up to `wait` seconds for another process's; the lock ends with this session if we die."""
+    waiting up to `wait` seconds for another process's; the lock ends with this session if we die.
+    Yields the session (autocommit), for `identity` and `create_schema`."""
     from rostersync.store import RosterBusy, sql
 
     pg = _connect(url)
@@ -104,23 +107,48 @@ def district_lock(url: str, district_id: str, *, shared: bool, wait: float) -> I
                         "Try again when it is done."
                     )
                 time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-        yield
+        yield pg
     finally:
         pg.close()  # ends the session, and with it the lock
 
 
-def ensure_schema(url: str, district_id: str) -> None:
-    """Create the district's schema and tables if missing (idempotent), one process at a time."""
+def identity(pg: Any, district_id: str) -> str | None:
+    """The store id the district's PostgreSQL schema was created for, or None if it has none (no schema).
+    A plain read of one small table: no DDL, no lock on the roster tables."""
+    from rostersync import store
+
+    with pg.cursor() as cur:
+        cur.execute(store.sql("roster/select_identity_table"), {"table": f"{schema_name(district_id)}.store_identity"})
+        if cur.fetchone()[0] is None:
+            return None
+        cur.execute(store.sql_with("roster/select_identity", schema=schema_name(district_id)))
+        row = cur.fetchone()
+    return str(row[0]) if row else None
+
+
+def create_schema(pg: Any, district_id: str, store_id: str) -> None:
+    """Create the district's schema, its tables and its identity (`store_id`, the DuckDB file's), in one
+    transaction; only ever for a new store, under a lock of its own with a timeout (never waits long)."""
+    import psycopg2
+
     from rostersync import store
 
     ddl = store.sql_with("roster/postgres", schema=schema_name(district_id))
-    pg = _connect(url)
     try:
-        with pg, pg.cursor() as cur:  # one transaction; the lock serialises concurrent first runs
-            cur.execute(store.sql("roster/lock_ddl"), {"space": LOCK_SPACE})
-            cur.execute(ddl)
-    finally:
-        pg.close()
+        with pg.cursor() as cur:
+            cur.execute("BEGIN")
+            try:
+                cur.execute(store.sql("roster/lock_ddl"), {"space": LOCK_SPACE + 1})
+                cur.execute(ddl, {"store_id": store_id})
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+    except psycopg2.Error as error:
+        message = redact_roster_password(str(error).strip().splitlines()[0])
+        raise RosterDatabaseError(
+            f"district {district_id}'s schema {schema_name(district_id)} could not be created: {message}"
+        ) from None
 
 
 def attach(
@@ -131,15 +159,19 @@ def attach(
 
     schema = schema_name(district_id)
     conn.execute(store.sql_with("roster/load_extension", path=store.literal(str(extension_path()))))
-    conn.execute(
-        store.sql_with(
-            "roster/attach_postgres",
-            url=store.literal(url),
-            catalog=catalog,
-            schema=store.literal(schema),
-            mode=store.Fragment(", READ_ONLY" if read_only else ""),
+    try:
+        conn.execute(
+            store.sql_with(
+                "roster/attach_postgres",
+                url=store.literal(url),
+                catalog=catalog,
+                schema=store.literal(schema),
+                mode=store.Fragment(", READ_ONLY" if read_only else ""),
+            )
         )
-    )
+    except duckdb.Error as error:  # the extension quotes the whole connection string
+        message = redact_roster_password(str(error).splitlines()[0])
+        raise RosterDatabaseError(f"the roster database could not be attached: {message}") from None
     return schema
 
 

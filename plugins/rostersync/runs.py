@@ -57,7 +57,8 @@ def load_sync_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> SyncRun | Non
 def save_sync_run(conn: duckdb.DuckDBPyConnection, run: SyncRun) -> None:
     params = dict(run.__dict__)
     params["counts"] = json.dumps(run.counts)
-    store.execute(conn, "runs/upsert_sync_run", params)
+    with store.atomic(conn):  # its DELETE and INSERT: the run's row is never missing
+        store.execute(conn, "runs/upsert_sync_run", params)
 
 
 def last_applied_upload(conn: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:

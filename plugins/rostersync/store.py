@@ -12,6 +12,7 @@ import os
 import re
 import socket
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from functools import cache
@@ -110,9 +111,15 @@ def identifier(name: str) -> Fragment:
     return Fragment(f'"{name}"')
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def literal(text: str) -> Fragment:
     """A SQL string literal of a deployment's text that cannot be a bind parameter (a path to LOAD, a URL
-    to ATTACH): quotes doubled, so no quote in it can end the literal (DuckDB has no backslash escapes)."""
+    to ATTACH): quotes doubled, so no quote in it can end the literal (DuckDB has no backslash escapes);
+    a control character (a newline, say) is refused: no path or URL has one."""
+    if CONTROL.search(text):
+        raise ValueError("a path or URL with a control character (a newline?) cannot be used")
     return Fragment("'" + text.replace("'", "''") + "'")
 
 
@@ -120,7 +127,8 @@ def sql_with(name: str, **parts: str) -> str:
     """The text of a SQL file with `{placeholders}` filled: each part is a plain identifier (checked
     here) or a `Fragment` built by the code from identifiers. Values always go as bind parameters."""
     filled = {k: v if isinstance(v, Fragment) else identifier(v) for k, v in parts.items()}
-    return re.sub(r"\{(\w+)\}", lambda m: filled[m.group(1)], sql(name))
+    text = ";\n".join(_statements(name))  # comments dropped first: a filled part never lands in one
+    return re.sub(r"\{(\w+)\}", lambda m: filled[m.group(1)], text)
 
 
 @cache
@@ -229,12 +237,30 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     A failed COMMIT (disk full, I/O error) is the error the caller sees, never the rollback's own
     complaint that no transaction is left to roll back."""
     conn.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(conn))
     try:
         yield conn
         conn.execute("COMMIT")
     except BaseException:
         _rollback_quietly(conn)
         raise
+    finally:
+        _IN_TRANSACTION.discard(id(conn))
+
+
+@contextmanager
+def atomic(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The block in one transaction: the caller's if `transaction` has one open (it commits or rolls it
+    back), else its own. (A second BEGIN would abort the caller's: DuckDB has no nested transactions.)"""
+    if id(conn) in _IN_TRANSACTION:
+        yield conn
+    else:
+        with transaction(conn):
+            yield conn
+
+
+_IN_TRANSACTION: set[int] = set()
+"""The connections (by id) inside a `transaction` block of this process."""
 
 
 def _rollback_quietly(conn: duckdb.DuckDBPyConnection) -> None:
@@ -328,17 +354,24 @@ def connect(
     path = roster_path(district_id, root)
     if root is None and url is None:
         _check_home(district_id, path)
+    if root is None and url is not None and stores_root().resolve() != data_root().resolve():
+        raise roster_pg.RosterDatabaseError(
+            f"ROSTERSYNC_STORES is set with {roster_pg.ENV}: with the roster in PostgreSQL, any worker runs any "
+            "district, so its working file must sit under ROSTERSYNC_DATA (the shared volume). Unset ROSTERSYNC_STORES."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     read_only = read_only and path.exists()
     with ExitStack() as held:
-        if url is not None:
+        pg = (
             held.enter_context(roster_pg.district_lock(url, district_id, shared=read_only, wait=lock_wait))
+            if url is not None
+            else None
+        )
         conn = _open(path, read_only, lock_wait)
         try:
             _configure(conn)
-            _check_roster_home(conn, district_id, url, read_only)
+            _check_roster_home(conn, district_id, pg, read_only)
             if url is not None:
-                roster_pg.ensure_schema(url, district_id)
                 roster_pg.resolve_roster_here(conn, roster_pg.attach(conn, url, district_id, read_only=read_only))
             if not read_only:
                 migrate(conn, roster_here=url is None)
@@ -350,38 +383,76 @@ def connect(
 
 
 class RosterElsewhere(RosterSyncError):
-    """The store's roster lives in the other backend (DuckDB file or PostgreSQL) than this process uses."""
+    """The store's roster is not where this process looks: the other backend (DuckDB file or PostgreSQL),
+    or a PostgreSQL schema made for another working file (or none)."""
 
     code = "R053"
 
 
-def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, url: str | None, read_only: bool) -> None:
-    """A store records where its roster lives; opened with the other setting it is refused, never planned
-    against an empty roster (which would create every account again, or remove them all)."""
+def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, pg: Any, read_only: bool) -> None:
+    """A store records where its roster lives, and with PostgreSQL the id both its working file and its
+    schema carry. A store opened with the other setting, a working file whose schema is missing or
+    another's (a changed URL, a restored server), or a new working file beside an existing schema (a
+    lost file: its gate answers and welcome ledger with it) is refused, never planned against the wrong
+    roster (which would create every account again, or remove them all). A new store gets both."""
     from rostersync import roster_pg
 
-    here = "postgres" if url else "duckdb"
-    there = _roster_home(conn)
-    if there is None and not read_only:
-        execute(conn, "roster/record_roster_home", {"home": here})
-    elif there is not None and there != here:
+    here = "postgres" if pg is not None else "duckdb"
+    there, store_id = _roster_home(conn)
+    schema = f"{roster_pg.SCHEMA_PREFIX}{district_id}"
+    if there is not None and there != here:
         where = (
-            f"in PostgreSQL (schema {roster_pg.SCHEMA_PREFIX}{district_id}); set {roster_pg.ENV} to reach it"
+            f"in PostgreSQL (schema {schema}); set {roster_pg.ENV} to reach it"
             if there == "postgres"
             else f"in its DuckDB file, and {roster_pg.ENV} is set: a roster is never moved by itself"
         )
         raise RosterElsewhere(f"the roster of district {district_id} lives {where}. Nothing was read or changed.")
+    if pg is None:
+        if there is None and not read_only:
+            execute(conn, "roster/record_roster_home", {"home": here, "store_id": None, "schema": None})
+        return
+    found = roster_pg.identity(pg, district_id)
+    if there is None and found is not None:
+        raise RosterElsewhere(
+            f"the working file of district {district_id} is new, but schema {schema} in the roster database belongs "
+            f"to store {found}: restore the district's working file ({roster_path(district_id)}) instead of starting "
+            "a new one (its plans, gate answers and welcome ledger are in it). Nothing was read or changed."
+        )
+    if there is None and not read_only:  # a new store: named in its file first, then its schema is made
+        store_id = uuid.uuid4().hex
+        execute(conn, "roster/record_roster_home", {"home": here, "store_id": store_id, "schema": "pending"})
+        found = None
+    pending = _setting(conn, "schema") == "pending"
+    if pending and found is None and not read_only:  # made now, or again after a crash between the two
+        roster_pg.create_schema(pg, district_id, str(store_id))
+        found = store_id
+    if found != store_id:
+        raise RosterElsewhere(
+            f"the roster of district {district_id} (store {store_id}) is not in this roster database: schema "
+            f"{schema} is "
+            + ("missing" if found is None else f"store {found}'s")
+            + f". Check {roster_pg.ENV} (another database or server?); nothing was read or changed."
+        )
+    if pending and not read_only:
+        execute(conn, "roster/record_schema_made")
 
 
-def _roster_home(conn: duckdb.DuckDBPyConnection) -> str | None:
-    """Where the store's roster lives ("duckdb" or "postgres"), or None for a new store."""
+def _setting(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    if not query(conn, "roster/select_main_table", {"table": "store_settings"}):
+        return None
+    found = query(conn, "roster/select_setting", {"key": key})
+    return str(found[0][0]) if found and found[0][0] is not None else None
+
+
+def _roster_home(conn: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """Where the store's roster lives ("duckdb" or "postgres", or None for a new store), and its id."""
     if query(conn, "roster/select_main_table", {"table": "store_settings"}):
-        recorded = query(conn, "roster/select_roster_home")
-        if recorded:
-            return str(recorded[0][0])
+        recorded = dict(query(conn, "roster/select_roster_home"))
+        if "roster" in recorded:
+            return recorded["roster"], recorded.get("store_id")
     if query(conn, "roster/select_main_table", {"table": "accounts"}):
-        return "duckdb"  # a store made before the record
-    return None
+        return "duckdb", None  # a store made before the record
+    return None, None
 
 
 @contextmanager

@@ -1,8 +1,16 @@
--- The roster of one district in PostgreSQL (ROSTERSYNC_ROSTER_URL): schema {schema} = rs_<district id>.
--- This is the schema the app reads (README "Where the roster lives"). Idempotent: run on every connect.
--- Columns are in the order the DuckDB store has them (the apply inserts by position).
+-- The roster of one district in PostgreSQL (ROSTERSYNC_ROSTER_URL): schema rs_<district id>. This is the
+-- schema the app reads (README "Where the roster lives"). Run once, in one transaction, when the
+-- district's store is created (psycopg parameter: store_id). Columns are in the order the DuckDB store
+-- has them (the apply inserts by position).
 
 CREATE SCHEMA IF NOT EXISTS {schema};
+
+-- The store (the district's DuckDB working file) this schema belongs to: a working file and a schema
+-- that do not match are refused (R053), never planned against each other.
+CREATE TABLE IF NOT EXISTS {schema}.store_identity (store_id varchar, schema_version integer, created_at timestamp);
+INSERT INTO {schema}.store_identity
+SELECT %(store_id)s, 1, now() AT TIME ZONE 'UTC'
+WHERE NOT EXISTS (SELECT 1 FROM {schema}.store_identity);
 
 -- Schools of the roster: school_id is the app's id (the config's roster_id, or the SIS id).
 CREATE TABLE IF NOT EXISTS {schema}.schools (

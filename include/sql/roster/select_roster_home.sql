@@ -1,1 +1,1 @@
-SELECT value FROM store_settings WHERE key = 'roster';
+SELECT key, value FROM store_settings WHERE key IN ('roster', 'store_id');

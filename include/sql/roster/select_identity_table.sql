@@ -1,0 +1,2 @@
+-- PostgreSQL (psycopg): whether the district's identity table exists (NULL if not; no lock taken).
+SELECT to_regclass(%(table)s)
