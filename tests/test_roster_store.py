@@ -318,3 +318,31 @@ def test_a_password_in_the_url_is_masked_in_every_error(tmp_path, monkeypatch):
     with pytest.raises(RosterSyncError) as refused, store.connect("unit", tmp_path / "b"):
         pass
     assert "s3cret-pw" not in str(refused.value), str(refused.value)
+
+
+IN_FILE = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'accounts'"
+
+
+def test_a_district_may_keep_its_roster_apart_from_the_deployments(tmp_path, monkeypatch):
+    """`ROSTERSYNC_ROSTER_URL__<district>`: a district's own roster database, or (empty) its DuckDB file
+    while the deployment's rosters are in PostgreSQL; the other districts are not affected."""
+    from conftest import postgres_database
+
+    deployment = roster_pg.roster_url()
+    with postgres_database() as own:
+        monkeypatch.setenv(f"{roster_pg.ENV}__unit", "" if deployment else own)
+        with store.connect("unit", tmp_path) as conn:
+            sync(conn, small_district(), tmp_path, "r1")
+            in_file = conn.execute(IN_FILE).fetchone()
+        with store.connect("other", tmp_path) as conn:  # the deployment's setting
+            other_in_file = conn.execute(IN_FILE).fetchone()
+        with psycopg2.connect(own) as pg, pg.cursor() as cur:
+            cur.execute("SELECT to_regclass('rs_unit.accounts') IS NOT NULL")
+            in_own = cur.fetchone()[0]
+        if deployment:  # unit in its file, other in the deployment's PostgreSQL
+            assert in_file == (1,) and other_in_file == (0,) and not in_own
+        else:  # unit in its own PostgreSQL, other in its file
+            assert in_file == (0,) and other_in_file == (1,) and in_own
+            with psycopg2.connect(own) as pg, pg.cursor() as cur:
+                cur.execute("SELECT count(*) FROM rs_unit.accounts")
+                assert cur.fetchone() == (82,)

@@ -444,24 +444,26 @@ class StageFailed(RosterSyncError):
 
 
 def redact_roster_password(text: str) -> str:
-    """`text` with the PostgreSQL roster's password (`$ROSTERSYNC_ROSTER_URL`) masked: libpq and DuckDB's
+    """`text` with the PostgreSQL rosters' passwords (`$ROSTERSYNC_ROSTER_URL*`) masked: libpq and DuckDB's
     postgres extension quote the connection string, or a piece of it, in their errors."""
-    url = os.environ.get("ROSTERSYNC_ROSTER_URL", "").strip()
-    if not url:
+    urls = [v.strip() for k, v in os.environ.items() if k.startswith("ROSTERSYNC_ROSTER_URL") and v.strip()]
+    if not urls:
         return text
-    found = set(re.findall(r"password\s*=\s*'?([^\s']+)", url))  # key=value form
-    try:
-        raw = urlsplit(url).password  # URL form, as written (percent-encoded)
-    except ValueError:
-        raw = None
-    if raw:
-        found |= {raw, unquote(raw)}
     import psycopg2.extensions
 
-    try:
-        found.add(psycopg2.extensions.parse_dsn(url).get("password") or "")
-    except psycopg2.ProgrammingError:
-        found.add("")  # a URL libpq cannot parse: the forms above still apply
+    found: set[str] = set()
+    for url in urls:  # the deployment's, and any district's own
+        found |= set(re.findall(r"password\s*=\s*'?([^\s']+)", url))  # key=value form
+        try:
+            raw = urlsplit(url).password  # URL form, as written (percent-encoded)
+        except ValueError:
+            raw = None
+        if raw:
+            found |= {raw, unquote(raw)}
+        try:
+            found.add(psycopg2.extensions.parse_dsn(url).get("password") or "")
+        except psycopg2.ProgrammingError:
+            pass  # a URL libpq cannot parse: the forms above still apply
     found.discard("")
     for secret in sorted(found, key=len, reverse=True):
         text = text.replace(secret, "***")

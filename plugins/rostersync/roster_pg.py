@@ -1,4 +1,5 @@
-"""The roster in PostgreSQL, when a deployment says so (`ROSTERSYNC_ROSTER_URL`): where its app reads it.
+"""The roster in PostgreSQL, when a deployment says so (`ROSTERSYNC_ROSTER_URL`, or per district
+`ROSTERSYNC_ROSTER_URL__<district id>`, empty for its DuckDB file): where its app reads it.
 
 A district's DuckDB file keeps the working tables (snapshots, findings, plans, gate answers). The roster
 the app sees (`schools`, `school_state`, `accounts`, `classes`, `memberships`) and its logs (`sync_runs`,
@@ -41,8 +42,11 @@ class RosterDatabaseError(RosterSyncError):
     code = "R052"
 
 
-def roster_url() -> str | None:
-    """The deployment's PostgreSQL roster (`$ROSTERSYNC_ROSTER_URL`), or None: the DuckDB file holds it."""
+def roster_url(district_id: str | None = None) -> str | None:
+    """Where a district's roster lives: `$ROSTERSYNC_ROSTER_URL__<district id>` when set (empty: its
+    DuckDB file), else the deployment's `$ROSTERSYNC_ROSTER_URL`; None: the DuckDB file holds it."""
+    if district_id is not None and f"{ENV}__{district_id}" in os.environ:
+        return os.environ[f"{ENV}__{district_id}"].strip() or None
     return os.environ.get(ENV, "").strip() or None
 
 

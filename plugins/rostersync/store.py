@@ -348,7 +348,7 @@ def connect(
     of the district's PostgreSQL schema (`roster_pg`), and its advisory lock is held for the block."""
     from rostersync import roster_pg
 
-    url = roster_pg.roster_url()
+    url = roster_pg.roster_url(district_id)
     if lock_wait is None:
         lock_wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
     path = roster_path(district_id, root)
@@ -476,7 +476,7 @@ def live_roster(conn: duckdb.DuckDBPyConnection, district_id: str) -> Iterator[C
     `$ROSTERSYNC_ROSTER_URL`, the roster tables in its PostgreSQL schema as `live_pg`)."""
     from rostersync import roster_pg
 
-    url = roster_pg.roster_url()
+    url = roster_pg.roster_url(district_id)
     path = roster_path(district_id)
     wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
     with ExitStack() as held:
