@@ -1,3 +1,3 @@
 -- Whether the DuckDB file itself (not an attached database) has the table $table.
-SELECT 1 FROM duckdb_tables()
-WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $table;
+SELECT 1 FROM information_schema.tables
+WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = $table;
