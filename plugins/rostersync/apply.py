@@ -120,12 +120,16 @@ def _stale_if_concurrent(run_id: str) -> Iterator[None]:
     try:
         yield
     except duckdb.Error as error:
-        if "could not serialize access" not in str(error):
+        if not any(sign in str(error) for sign in CONCURRENT):
             raise
         raise PlanStale(
-            f"run {run_id}: the app changed the roster while this run applied; nothing was applied. The next run "
-            "plans again."
+            f"run {run_id}: the app changed the roster while this run applied (or held rows it changes past the "
+            "roster user's lock_timeout); nothing was applied. The next run plans again."
         ) from None
+
+
+CONCURRENT = ("could not serialize access", "deadlock detected", "canceling statement due to lock timeout")
+"""PostgreSQL's words for an apply that met the app's own transactions."""
 
 
 def _gate_released(

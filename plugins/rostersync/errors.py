@@ -448,12 +448,12 @@ def redact_roster_password(text: str) -> str:
     postgres extension quote the connection string, or a piece of it, in their errors."""
     urls = [v.strip() for k, v in os.environ.items() if k.startswith("ROSTERSYNC_ROSTER_URL") and v.strip()]
     if not urls:
-        return text
+        return _mask_password_fields(text)
     import psycopg2.extensions
 
     found: set[str] = set()
     for url in urls:  # the deployment's, and any district's own
-        found |= set(re.findall(r"password\s*=\s*'?([^\s']+)", url))  # key=value form
+        found |= set(re.findall(r"password\s*=\s*'?([^\s'&]+)", url))  # key=value form, or a URL's query
         try:
             raw = urlsplit(url).password  # URL form, as written (percent-encoded)
         except ValueError:
@@ -467,7 +467,16 @@ def redact_roster_password(text: str) -> str:
     found.discard("")
     for secret in sorted(found, key=len, reverse=True):
         text = text.replace(secret, "***")
-    return text
+    return _mask_password_fields(text)
+
+
+_PASSWORD_FIELD = re.compile(r"""(password\s*=\s*)('(?:\\.|[^'])*'|(?:\\.|[^\s&'"])+)""", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/@\s:]*:)[^@\s]*@", re.IGNORECASE)
+
+
+def _mask_password_fields(text: str) -> str:
+    """Any `password=...` field (key=value or a URL's query) and any URL's `user:password@`, by shape."""
+    return _URL_USERINFO.sub(r"\1***@", _PASSWORD_FIELD.sub(r"\1***", text))
 
 
 def from_duckdb(error: duckdb.Error, stage: str) -> StageFailed:

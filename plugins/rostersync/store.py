@@ -361,16 +361,19 @@ def connect(
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     read_only = read_only and path.exists()
+    # The advisory lock: on the district's roster database, or, for a district kept in its DuckDB file in a
+    # deployment whose rosters are in PostgreSQL, on the deployment's (its file is on the shared volume).
+    lock_url = url or roster_pg.roster_url()
     with ExitStack() as held:
         pg = (
-            held.enter_context(roster_pg.district_lock(url, district_id, shared=read_only, wait=lock_wait))
-            if url is not None
+            held.enter_context(roster_pg.district_lock(lock_url, district_id, shared=read_only, wait=lock_wait))
+            if lock_url is not None
             else None
         )
         conn = _open(path, read_only, lock_wait)
         try:
             _configure(conn)
-            _check_roster_home(conn, district_id, pg, read_only)
+            _check_roster_home(conn, district_id, pg if url is not None else None, read_only)
             if url is not None:
                 roster_pg.resolve_roster_here(conn, roster_pg.attach(conn, url, district_id, read_only=read_only))
             if not read_only:
@@ -409,8 +412,14 @@ def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, pg: An
         raise RosterElsewhere(f"the roster of district {district_id} lives {where}. Nothing was read or changed.")
     if pg is None:
         if there is None and not read_only:
-            execute(conn, "roster/record_roster_home", {"home": here, "store_id": None, "schema": None})
+            with transaction(conn):
+                execute(conn, "roster/record_roster_home", {"home": here, "store_id": None, "schema": None})
         return
+    if there == "postgres" and store_id is None:
+        raise RosterElsewhere(
+            f"the working file of district {district_id} says its roster is in PostgreSQL but names no store id "
+            "(made by an earlier version): it is not matched against any schema. Nothing was read or changed."
+        )
     found = roster_pg.identity(pg, district_id)
     if there is None and found is not None:
         raise RosterElsewhere(
@@ -420,7 +429,8 @@ def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, pg: An
         )
     if there is None and not read_only:  # a new store: named in its file first, then its schema is made
         store_id = uuid.uuid4().hex
-        execute(conn, "roster/record_roster_home", {"home": here, "store_id": store_id, "schema": "pending"})
+        with transaction(conn):
+            execute(conn, "roster/record_roster_home", {"home": here, "store_id": store_id, "schema": "pending"})
         found = None
     pending = _setting(conn, "schema") == "pending"
     if pending and found is None and not read_only:  # made now, or again after a crash between the two
@@ -479,6 +489,8 @@ def live_roster(conn: duckdb.DuckDBPyConnection, district_id: str) -> Iterator[C
     url = roster_pg.roster_url(district_id)
     path = roster_path(district_id)
     wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+    with connect(district_id, read_only=True, lock_wait=wait):
+        pass  # every check of an open (where its roster lives, its schema's id) before copying anything
     with ExitStack() as held:
         if url is not None:
             held.enter_context(roster_pg.district_lock(url, district_id, shared=True, wait=wait))

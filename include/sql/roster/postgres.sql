@@ -3,7 +3,7 @@
 -- district's store is created (psycopg parameter: store_id). Columns are in the order the DuckDB store
 -- has them (the apply inserts by position).
 
-CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE SCHEMA {schema};  -- never IF NOT EXISTS: a schema already there belongs to something else
 
 -- The store (the district's DuckDB working file) this schema belongs to: a working file and a schema
 -- that do not match are refused (R053), never planned against each other.
