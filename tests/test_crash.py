@@ -84,15 +84,19 @@ def planned(tmp_path_factory, backend):
     return root, time.monotonic() - started, planned_rows
 
 
-@pytest.mark.parametrize("fraction", [0.2, 0.5, 0.8])
-def test_a_killed_apply_changes_nothing_and_the_retry_applies_once(planned, tmp_path, fraction):
+@pytest.fixture
+def planned_copy(planned, tmp_path):
+    """The planned store copied for one test (both stores: `copy_of`): its root, the apply's duration, and
+    the change-log rows a whole apply writes."""
     source, duration, planned_rows = planned
     root = tmp_path / "roster"
     with copy_of(source, root):
-        _kill_and_retry(root, duration, planned_rows, fraction)
+        yield root, duration, planned_rows
 
 
-def _kill_and_retry(root, duration, planned_rows, fraction):
+@pytest.mark.parametrize("fraction", [0.2, 0.5, 0.8])
+def test_a_killed_apply_changes_nothing_and_the_retry_applies_once(planned_copy, fraction):
+    root, duration, planned_rows = planned_copy
     before = roster(root)
     child = start_apply(root)
     time.sleep(duration * fraction)
@@ -110,15 +114,9 @@ def _kill_and_retry(root, duration, planned_rows, fraction):
     assert sum(sum(c.values()) for c in result.counts.values()) > 0
 
 
-def test_two_applies_of_one_district_at_once_apply_it_once(planned, tmp_path):
+def test_two_applies_of_one_district_at_once_apply_it_once(planned_copy):
     """The store has one writer: the second process waits for the first, then finds the run applied."""
-    source, _duration, planned_rows = planned
-    root = tmp_path / "roster"
-    with copy_of(source, root):
-        _two_at_once(root, planned_rows)
-
-
-def _two_at_once(root, planned_rows):
+    root, _duration, planned_rows = planned_copy
     first, second = (
         start_apply(root),
         subprocess.Popen([sys.executable, "-c", CHILD, str(root)], stdout=subprocess.PIPE, text=True),
@@ -141,15 +139,9 @@ with store.connect(sys.argv[2], Path(sys.argv[1])) as conn:
 """
 
 
-def test_another_districts_apply_never_waits_for_a_busy_district(planned, tmp_path):
+def test_another_districts_apply_never_waits_for_a_busy_district(planned_copy):
     """One store per district: a district whose store another process holds does not hold up the rest."""
-    source, _duration, planned_rows = planned
-    root = tmp_path / "roster"
-    with copy_of(source, root):
-        _while_another_is_held(root, planned_rows)
-
-
-def _while_another_is_held(root, planned_rows):
+    root, _duration, planned_rows = planned_copy
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(root), "other"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"

@@ -311,12 +311,14 @@ class RosterBusy(RosterSyncError):
     code = "R050"
 
 
-def _open(path: Path, read_only: bool, wait: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the store, waiting while another process has it (DuckDB allows one writer process: a sync
-    task, notify_accounts and the rollback command take turns). `wait` seconds, default
-    `$ROSTERSYNC_LOCK_WAIT_SECONDS`, else 600."""
-    if wait is None:
-        wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+def lock_wait_seconds() -> float:
+    """How long to wait for another process's hold on a district: `$ROSTERSYNC_LOCK_WAIT_SECONDS`, else 600."""
+    return float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+
+
+def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the store, waiting up to `wait` seconds while another process has it (DuckDB allows one writer
+    process: a sync task, notify_accounts and the rollback command take turns)."""
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -350,7 +352,7 @@ def connect(
 
     url = roster_pg.roster_url(district_id)
     if lock_wait is None:
-        lock_wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+        lock_wait = lock_wait_seconds()
     path = roster_path(district_id, root)
     if root is None and url is None:
         _check_home(district_id, path)
@@ -401,7 +403,8 @@ def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, pg: An
     from rostersync import roster_pg
 
     here = "postgres" if pg is not None else "duckdb"
-    there, store_id = _roster_home(conn)
+    settings = _store_settings(conn)
+    there, store_id = settings.get("roster"), settings.get("store_id")
     schema = f"{roster_pg.SCHEMA_PREFIX}{district_id}"
     if there is not None and there != here:
         where = (
@@ -432,7 +435,8 @@ def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, pg: An
         with transaction(conn):
             execute(conn, "roster/record_roster_home", {"home": here, "store_id": store_id, "schema": "pending"})
         found = None
-    pending = _setting(conn, "schema") == "pending"
+        settings["schema"] = "pending"
+    pending = settings.get("schema") == "pending"
     if pending and found is None and not read_only:  # made now, or again after a crash between the two
         roster_pg.create_schema(pg, district_id, str(store_id))
         found = store_id
@@ -447,22 +451,16 @@ def _check_roster_home(conn: duckdb.DuckDBPyConnection, district_id: str, pg: An
         execute(conn, "roster/record_schema_made")
 
 
-def _setting(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    if not query(conn, "roster/select_main_table", {"table": "store_settings"}):
-        return None
-    found = query(conn, "roster/select_setting", {"key": key})
-    return str(found[0][0]) if found and found[0][0] is not None else None
-
-
-def _roster_home(conn: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
-    """Where the store's roster lives ("duckdb" or "postgres", or None for a new store), and its id."""
+def _store_settings(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What the store records of its roster: `roster` ("duckdb" or "postgres"; absent for a new store),
+    and with PostgreSQL its `store_id` and whether its `schema` is made yet."""
     if query(conn, "roster/select_main_table", {"table": "store_settings"}):
-        recorded = dict(query(conn, "roster/select_roster_home"))
+        recorded = {key: value for key, value in query(conn, "roster/select_store_settings") if value is not None}
         if "roster" in recorded:
-            return recorded["roster"], recorded.get("store_id")
+            return recorded
     if query(conn, "roster/select_main_table", {"table": "accounts"}):
-        return "duckdb", None  # a store made before the record
-    return None, None
+        return {"roster": "duckdb"}  # a store made before the record
+    return {}
 
 
 @contextmanager
@@ -488,7 +486,7 @@ def live_roster(conn: duckdb.DuckDBPyConnection, district_id: str) -> Iterator[C
 
     url = roster_pg.roster_url(district_id)
     path = roster_path(district_id)
-    wait = float(os.environ.get("ROSTERSYNC_LOCK_WAIT_SECONDS", "600"))
+    wait = lock_wait_seconds()
     with connect(district_id, read_only=True, lock_wait=wait):
         pass  # every check of an open (where its roster lives, its schema's id) before copying anything
     with ExitStack() as held:

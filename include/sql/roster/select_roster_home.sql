@@ -1,1 +1,0 @@
-SELECT key, value FROM store_settings WHERE key IN ('roster', 'store_id');
