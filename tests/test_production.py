@@ -12,25 +12,12 @@ import secrets
 from pathlib import Path
 
 import pytest
-from conftest import local_stack
+from conftest import local_stack, postgres_database
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(1500)]
 
 REPO = Path(__file__).resolve().parents[1]
 QUEUES = {"riverside": "host_a", "lakeside": "host_b"}
-PG = "host=127.0.0.1 port=5432 user=postgres"
-
-
-def _admin_sql(statement: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(f"{PG} dbname=postgres")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -39,26 +26,26 @@ def production(tmp_path_factory):
     from rostersync.dev.stack import Api
 
     root = tmp_path_factory.mktemp("production")
-    suffix = secrets.token_hex(4)
-    database, prefix = f"rostersync_e2e_{suffix}", f"rostersync-e2e-{suffix}:"
-    rosters = f"{database}_rosters"
+    prefix = f"rostersync-e2e-{secrets.token_hex(4)}:"
     configs = root / "config"
     configs.mkdir()
     for district, queue in QUEUES.items():
         text = (REPO / "config" / "districts" / f"{district}.yaml").read_text()
         (configs / f"{district}.yaml").write_text(f"{text}\nqueue: {queue}\n")
-    _admin_sql(f"CREATE DATABASE {database}")
-    _admin_sql(f"CREATE DATABASE {rosters}")
     try:
-        with local_stack(
-            root,
-            "--production",
-            ROSTERSYNC_DATA=str(root / "shared"),
-            ROSTERSYNC_ROSTER_URL=f"postgresql://postgres@127.0.0.1:5432/{rosters}",
-            ROSTERSYNC_CONFIG=str(configs),
-            ROSTERSYNC_METADATA_URL=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}",
-            ROSTERSYNC_REDIS_PREFIX=prefix,
-        ) as (url, _env):
+        with (
+            postgres_database() as metadata,  # Airflow's
+            postgres_database() as rosters,
+            local_stack(
+                root,
+                "--production",
+                ROSTERSYNC_DATA=str(root / "shared"),
+                ROSTERSYNC_ROSTER_URL=rosters,
+                ROSTERSYNC_CONFIG=str(configs),
+                ROSTERSYNC_METADATA_URL=metadata.replace("postgresql://", "postgresql+psycopg2://", 1),
+                ROSTERSYNC_REDIS_PREFIX=prefix,
+            ) as (url, _env),
+        ):
             passwords = json.loads((root / "airflow" / "passwords.json").read_text())
             api = Api(url, ("admin", passwords["admin"]))
             api.wait_until("the admin's token", lambda: api.log_in() or True, 120)
@@ -70,7 +57,7 @@ def production(tmp_path_factory):
                 "api": api,
                 "url": url,
                 "root": root,
-                "database": database,
+                "metadata": metadata,
                 "rosters": rosters,
                 "prefix": prefix,
                 "log": root / "stack.log",
@@ -80,8 +67,6 @@ def production(tmp_path_factory):
         keys = list(client.scan_iter(match=f"{prefix}*"))
         if keys:
             client.delete(*keys)
-        _admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        _admin_sql(f"DROP DATABASE IF EXISTS {rosters} WITH (FORCE)")
 
 
 def _ended(api, path: str) -> str | None:
@@ -116,7 +101,7 @@ def test_two_districts_sync_at_once_on_the_celery_workers_of_their_queues(produc
         assert {t["queue"] for t in ran} == {QUEUES[district]}, "every task of a district on its queue"
         assert all(t["hostname"] for t in ran)
 
-    with psycopg2.connect(f"{PG} dbname={production['rosters']}") as conn, conn.cursor() as cursor:
+    with psycopg2.connect(production["rosters"]) as conn, conn.cursor() as cursor:
         for district in QUEUES:  # where the app reads the roster: PostgreSQL, schema rs_<district>
             cursor.execute(f"SELECT count(*) FROM rs_{district}.accounts WHERE removed_run IS NULL")  # noqa: S608
             accounts = (cursor.fetchone() or (0,))[0]
@@ -134,7 +119,7 @@ def test_two_districts_sync_at_once_on_the_celery_workers_of_their_queues(produc
         assert page.status_code == 200 and "<h2>Runs</h2>" in page.text, (district, page.status_code, page.text[:300])
         assert runs[district] in page.text
 
-    with psycopg2.connect(f"{PG} dbname={production['database']}") as conn, conn.cursor() as cursor:
+    with psycopg2.connect(production["metadata"]) as conn, conn.cursor() as cursor:
         cursor.execute("SELECT dag_id, state FROM dag_run WHERE dag_id LIKE 'roster_sync__%%' ORDER BY dag_id")
         assert cursor.fetchall() == [("roster_sync__lakeside", "success"), ("roster_sync__riverside", "success")]
         cursor.execute("SELECT count(*) FROM ab_user")  # FAB's users: the auth manager's own tables
