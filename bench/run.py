@@ -176,6 +176,7 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
         "roster_mib": round(roster.stat().st_size / 2**20, 1),
         "changes": applied.counts,
         "holds": len(held.holds),
+        "plan": f"incremental on {held.base_run}" if held.base_run else "full",
     }
 
 
@@ -350,7 +351,8 @@ def comparisons(results: list[dict]) -> list[str]:
             f"{students:,} {case}: normalize+diff+apply {ours:.1f} s vs pandas {theirs:.1f} s "
             f"(speed-up over pandas {theirs / max(ours, 1e-9):.1f}x; time per stage rostersync/pandas: {per_stage}); "
             f"peak {r['peak_rss_mib']:,} MiB vs {p['peak_rss_mib']:,} MiB; "
-            f"expectations {100 * r['stage_seconds']['expectations'] / r['total_seconds']:.0f}% of the total"
+            f"expectations {100 * r['stage_seconds']['expectations'] / r['total_seconds']:.0f}% of the total; "
+            f"memberships planned {r.get('plan', '(not recorded)')}"
         )
     for students in sorted({r["students"] for r in results}):
         one, ten = by.get((students, "nightly", "rostersync")), by.get((students, "nightly10", "rostersync"))

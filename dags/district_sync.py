@@ -59,8 +59,12 @@ def build_dag(config: DistrictConfig) -> DAG:
     start = config.nightly_start()
     with DAG(
         dag_id=config.dag_id,
-        schedule=CronTriggerTimetable(f"{start.minute} {start.hour} * * *", timezone=config.timezone),
-        catchup=False,  # with no start_date either: the first run is the next nightly slot, not a past one
+        # The first run is the next nightly slot, never a past one: without run_immediately=0 Airflow runs
+        # the last slot at once when a DAG is unpaused within a tenth of a day of it (a sync at 9 am).
+        schedule=CronTriggerTimetable(
+            f"{start.minute} {start.hour} * * *", timezone=config.timezone, run_immediately=timedelta(0)
+        ),
+        catchup=False,
         max_active_runs=1,
         tags=["rostersync", config.source.format, config.district_id],
         doc_md=DOC.format(

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
-from roster_helpers import answer_gate, full_roster, prepare, small_district, sync
-from rostersync import apply, roster_pg, store
+from roster_helpers import answer_gate, config, full_roster, prepare, small_district, sync
+from rostersync import apply, plan, roster_pg, store
 from rostersync.errors import RosterSyncError
 
 pytestmark = [pytest.mark.usefixtures("roster_backend"), pytest.mark.timeout(300)]
@@ -395,3 +395,34 @@ def test_a_district_kept_in_its_file_still_takes_the_deployments_lock(tmp_path, 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_nightly_plan_is_incremental_and_an_app_change_to_memberships_makes_it_full(tmp_path, monkeypatch):
+    """The next run's memberships are planned on the last applied run, with the rows of the full diff. A
+    membership the app changed since that apply (the roster is no longer as the apply left it), or
+    ROSTERSYNC_FULL_PLAN=1, makes the plan full."""
+    day2 = small_district()
+    day2.class_enrollments = [e for e in day2.class_enrollments if e[1] != "SN003"]
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+        incremental, _ = prepare(conn, day2, tmp_path, "r2")
+        rows = conn.execute(
+            "SELECT * EXCLUDE (run_id) FROM plan_memberships WHERE run_id = 'r2' ORDER BY ALL"
+        ).fetchall()
+        full = plan.compute_plan(conn, config(), "r2", full=True)
+        assert (incremental.base_run, full.base_run) == ("r1", None)
+        assert (
+            conn.execute("SELECT * EXCLUDE (run_id) FROM plan_memberships WHERE run_id = 'r2' ORDER BY ALL").fetchall()
+            == rows
+        )
+        assert [r[:3] for r in rows] == [("remove", "CN", "PN003"), ("remove", "CN", "SN003")]
+        monkeypatch.setenv(plan.FULL_PLAN_ENV, "1")
+        assert plan.compute_plan(conn, config(), "r2").base_run is None
+        monkeypatch.delenv(plan.FULL_PLAN_ENV)
+    # Two rows changing the same way, in their last column: an XOR of plain row hashes would not see it.
+    app_sql(tmp_path, "UPDATE memberships SET status = 'removed' WHERE role = 'owner'")
+    with store.connect("unit", tmp_path) as conn:
+        after_app = plan.compute_plan(conn, config(), "r2")
+        assert after_app.base_run is None
+        assert after_app.roster_version != full.roster_version
+        assert after_app.changes["memberships"]["create"] == 2  # the owners' memberships, back

@@ -18,7 +18,7 @@ from rostersync import store
 from rostersync.errors import RosterSyncError
 from rostersync.gate import released_schools
 from rostersync.holds import held_schools
-from rostersync.plan import ENTITIES, PlanSummary, plan_summary
+from rostersync.plan import ENTITIES, PlanSummary, membership_fingerprint, plan_logic, plan_summary
 from rostersync.runs import APPROVE, PARTIAL, REJECT, TIMED_OUT, SyncRun, load_sync_run, save_sync_run
 
 
@@ -94,15 +94,24 @@ def apply_plan(
         store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
         held = [r[0] for r in store.query(conn, "apply/select_held_schools", {"run_id": run_id})]
         store.execute(conn, "apply/apply_plan", {"run_id": run_id})
+        # A rejected (or timed-out) run applied only its schools without a hold; its upload does not count
+        # as applied. A partly released one did apply: its schools still held are offered again next run.
+        run.status = {REJECT: "rejected", TIMED_OUT: "approval timed out"}.get(run.gate_answer or "", "applied")
+        mark = None
+        if run.status == "applied":  # what the next plan may be incremental on: the changes left, the roster
+            unapplied = store.query(conn, "apply/select_any_unapplied", {"run_id": run_id})[0][0]
+            store.execute(
+                conn,
+                "apply/create_unapplied_changes" if unapplied else "apply/create_no_unapplied_changes",
+                {"run_id": run_id},
+            )
+            mark = membership_fingerprint(conn)
         counts = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
         for entity, create, update, remove in store.query(conn, "apply/select_applied_counts"):
             counts[entity] = {"create": create, "update": update, "remove": remove}
         store.execute(conn, "apply/drop_apply_tables")
         run.logical_date = logical_date or run.logical_date
         run.landing_sha256 = landing_sha256 or run.landing_sha256
-        # A rejected (or timed-out) run applied only its schools without a hold; its upload does not count
-        # as applied. A partly released one did apply: its schools still held are offered again next run.
-        run.status = {REJECT: "rejected", TIMED_OUT: "approval timed out"}.get(run.gate_answer or "", "applied")
         run.roster_version_before = version
         run.counts = counts
         run.applied_at = datetime.now(UTC).replace(tzinfo=None)
@@ -110,6 +119,9 @@ def apply_plan(
     if run.status == "applied":  # the older runs' snapshots and plans go (the next apply does it if we die here)
         with store.transaction(conn):
             store.execute(conn, "apply/delete_old_runs", {"run_id": run_id})
+            store.execute(
+                conn, "apply/record_roster_mark", {"run_id": run_id, "fingerprint": mark, "plan_logic": plan_logic()}
+            )
     return ApplyResult(run_id, False, counts, held)
 
 

@@ -6,7 +6,9 @@ verbatim. Nothing here writes to the roster.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,6 +48,8 @@ class PlanSummary:
     """The plan's holds, per school (computed with it, in one transaction)."""
     computed_at: datetime | None = None
     """When the plan was computed: the roster as of then is what it changes (UTC)."""
+    base_run: str | None = None
+    """The run the memberships were planned on incrementally (None: a full plan)."""
 
     @property
     def waiting(self) -> list[Hold]:
@@ -58,46 +62,118 @@ class PlanSummary:
         return sum(sum(c.values()) for c in self.changes.values())
 
 
+FULL_PLAN_ENV = "ROSTERSYNC_FULL_PLAN"
+"""Set to 1, every plan is computed in full (a forced rebuild), never incrementally."""
+
+
 def compute_plan(
     conn: duckdb.DuckDBPyConnection,
     config: DistrictConfig,
     run_id: str,
     upload_age_days: float | None = None,
     now: datetime | None = None,
+    full: bool = False,
 ) -> PlanSummary:
     """Diff the run's snapshot against the roster into the plan tables, and the holds over it, replacing
     any earlier plan, in one transaction (a plan never exists without its holds).
 
-    `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals. `now`: the
-    clock the district's blackout windows are read on (default: now)."""
-    with store.transaction(conn):
-        version = store.roster_version(conn)
+    The memberships (most of a district's rows) are planned incrementally when they can be: on the last
+    applied run, for the pairs whose inputs changed since (plan/prepare_increment), with the same result
+    as the full diff. `full` (or FULL_PLAN_ENV) forces the full diff. `upload_age_days`: how old the
+    upload is; past STALE_AFTER_DAYS the plan makes no removals. `now`: the clock the district's blackout
+    windows are read on (default: now)."""
+    suppress = upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS
+    # The roster version first: a roster change after it voids the plan at apply (R021). What the run
+    # wants is prepared outside the plan's transaction (DuckDB scans tables made inside one on one thread);
+    # the plan and its holds are then written in one transaction.
+    version = store.roster_version(conn)
+    try:
         store.execute(conn, "plan/create_cfg_schools")
         if config.schools:
             conn.executemany(
                 store.sql("plan/insert_cfg_school"),
                 [(sid, school.roster_id, school.selected) for sid, school in config.schools.items()],
             )
-        store.execute(conn, "plan/delete_run_plan", {"run_id": run_id})
         store.execute(
             conn,
-            "plan/insert_plan",
+            "plan/prepare_plan",
             {
                 "run_id": run_id,
-                "roster_version": version,
                 "mapping_required": bool(config.schools),
                 "teachers": config.accounts.teachers,
                 "students": config.accounts.students,
                 "parents": config.accounts.parents,
-                "suppress_removals": upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS,
-                "upload_age_days": upload_age_days,
-                "plan_id": uuid.uuid4().hex,
-                "settings": json.dumps(config.settings()),
             },
         )
-        store.execute(conn, "plan/drop_cfg_schools")
-        insert_holds(conn, config, run_id, now)
+        full = full or suppress or os.environ.get(FULL_PLAN_ENV, "").strip() == "1"
+        base = None if full else increment_base(conn, config, run_id)
+        if base:
+            store.execute(conn, "plan/prepare_increment", {"run_id": run_id, "base_run": base})
+        scope = INCREMENT_SCOPE if base else WHOLE_SCOPE
+        with store.transaction(conn):
+            store.execute(conn, "plan/delete_run_plan", {"run_id": run_id})
+            store.execute(
+                conn,
+                "plan/insert_plan",
+                {
+                    "run_id": run_id,
+                    "roster_version": version,
+                    "suppress_removals": suppress,
+                    "upload_age_days": upload_age_days,
+                    "plan_id": uuid.uuid4().hex,
+                    "settings": json.dumps(config.settings()),
+                    "base_run": base or "",
+                },
+            )
+            store.query_text(
+                conn,
+                store.sql_with("plan/insert_plan_memberships", **scope),
+                {"run_id": run_id, "suppress_removals": suppress},
+            )
+            insert_holds(conn, config, run_id, now)
+    finally:
+        store.execute(conn, "plan/drop_prepared")
     return plan_summary(conn, run_id)
+
+
+WHOLE_SCOPE = {"enrollments": "current_memberships", "in_scope": "in_whole_plan", "roster_memberships": "memberships"}
+INCREMENT_SCOPE = {
+    "enrollments": "scoped_memberships",
+    "in_scope": "in_increment",
+    "roster_memberships": "scoped_roster_memberships",
+}
+"""The names insert_plan_memberships is filled with: every pair, or prepare_increment's scope."""
+
+
+def membership_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
+    """What the membership diff reads of the roster, as one value (roster/select_membership_fingerprint)."""
+    return str(store.query(conn, "roster/select_membership_fingerprint")[0][0])
+
+
+PLAN_SQL = ("plan/prepare_plan", "plan/insert_plan", "plan/insert_plan_memberships", "plan/prepare_increment")
+
+
+def plan_logic() -> str:
+    """The plan's SQL as one value: a plan is incremental only on a base planned by the same SQL (a new
+    release plans in full once)."""
+    return hashlib.sha256("\n".join(store.sql(name) for name in PLAN_SQL).encode()).hexdigest()[:16]
+
+
+def increment_base(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str) -> str | None:
+    """The run this run's memberships may be planned on incrementally (plan/select_increment_base), or None:
+    a first sync, the last applied run's snapshot gone (a rollback), its snapshot, record issues or plan
+    made again since its apply, another school map, other settings or another release's plan SQL, a stale
+    base, or a roster changed since that run's apply (by a rollback, a rejected run's partial apply, or
+    anything else)."""
+    rows = store.query(
+        conn,
+        "plan/select_increment_base",
+        {"run_id": run_id, "fingerprint": membership_fingerprint(conn), "plan_logic": plan_logic()},
+    )
+    if not rows:
+        return None
+    base, settings = rows[0]
+    return str(base) if settings is not None and json.loads(settings) == config.settings() else None
 
 
 def compute_disconnected_plan(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
@@ -125,10 +201,10 @@ def plan_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> PlanSummary:
     changes = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
     for entity, create, update, remove in store.query(conn, "plan/select_change_counts", {"run_id": run_id}):
         changes[entity] = {"create": create, "update": update, "remove": remove}
-    version, is_initial, suppressed, age, plan_id, data_date, computed_at = rows[0]
+    version, is_initial, suppressed, age, plan_id, data_date, computed_at, base_run = rows[0]
     found = tuple(plan_holds(conn, run_id))
     return PlanSummary(
-        run_id, version, is_initial, changes, bool(suppressed), age, plan_id, data_date, found, computed_at
+        run_id, version, is_initial, changes, bool(suppressed), age, plan_id, data_date, found, computed_at, base_run
     )
 
 

@@ -65,6 +65,7 @@ class QualityResult:
 
 def find_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """Replace the run's record issues; returns counts per catalogue code."""
+    store.execute(conn, "quality/prepare_record_issues", {"run_id": run_id})
     with store.transaction(conn):
         store.execute(conn, "quality/delete_run_issues", {"run_id": run_id})
         store.execute(conn, "quality/insert_record_issues", {"run_id": run_id})

@@ -55,17 +55,20 @@ def normalize(
     delta package with no applied snapshot under it is read alone (what `check` shows), not refused."""
     folder = source_folder(folder)
     try:
+        # The files are read before the snapshot's transaction: DuckDB scans a table made inside a
+        # transaction on one thread. The source tables are temporary; nothing persistent is written here.
+        _load_sources(conn, fmt, folder, checked_rows)
         with store.transaction(conn):
-            _load_sources(conn, fmt, folder, checked_rows)
             store.execute(conn, "normalize/delete_run_snapshot", {"run_id": run_id})
             store.execute(conn, "normalize/insert_snap_run", {"run_id": run_id, "data_date": data_date or date.today()})
             params = {"run_id": run_id, **_delta_params(conn, fmt, folder, preview)}
             for name in fmt.normalize_sql:
                 store.execute(conn, name, params)
-            for table in source_tables(fmt):
-                conn.execute(store.sql_with("csv/drop_table", table=table))
     except duckdb.Error as error:
         raise from_duckdb(error, "normalize") from None
+    finally:
+        for table in source_tables(fmt):
+            conn.execute(store.sql_with("csv/drop_table", table=table))
     return snapshot_counts(conn, run_id)
 
 

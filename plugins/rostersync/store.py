@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,9 +72,16 @@ def run_key(run_id: str) -> str:
 
 def inside(folder: Path, path: Path) -> Path:
     """`path`, after checking it resolves inside `folder` (a report never lands outside its run's folder)."""
-    if not path.resolve().is_relative_to(folder.resolve()):
+    if not path.resolve().is_relative_to(_resolved(folder)):
         raise ValueError(f"{path} is outside {folder}")
     return path
+
+
+@lru_cache(maxsize=256)
+def _resolved(folder: Path) -> Path:
+    """A folder of our own (a run's reports, the data root) resolved once: a run writes thousands of
+    school reports into one (each report's own path is still resolved every time)."""
+    return folder.resolve()
 
 
 def stores_root() -> Path:

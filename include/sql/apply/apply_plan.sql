@@ -33,6 +33,13 @@ SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT s
   AND person_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'account')
   AND class_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'class');
 
+-- The roster ids of the memberships this apply changes (not creates): their before images are read by
+-- these ids, so the log reads only the rows it logs.
+CREATE OR REPLACE TEMP TABLE changed_membership_ids AS
+SELECT p.class_sid, p.person_sid, c.class_id, a.account_id
+FROM apply_memberships p JOIN classes c USING (class_sid) JOIN accounts a USING (person_sid)
+WHERE p.op <> 'create';
+
 -- A create's after image is the created row itself (created_run = this run): logging each one would
 -- double the write of a first sync (17M rows at 1M students) for nothing an undo needs.
 INSERT INTO change_log
@@ -50,8 +57,7 @@ SELECT $run_id, row_number() OVER (), entity, key, op, before, after FROM (
     UNION ALL
     SELECT 'membership', p.class_sid || '|' || p.person_sid, p.op, to_json(r), to_json(p)
     FROM apply_memberships p
-    JOIN (SELECT m.*, c.class_sid, a.person_sid FROM memberships m
-          JOIN classes c USING (class_id) JOIN accounts a USING (account_id)) r
+    JOIN (SELECT m.*, i.class_sid, i.person_sid FROM memberships m JOIN changed_membership_ids i USING (class_id, account_id)) r
       USING (class_sid, person_sid)
     WHERE p.op <> 'create'
     UNION ALL
@@ -108,7 +114,7 @@ UPDATE classes SET status = 'archived', removed_run = $run_id, updated_run = $ru
 FROM apply_classes p WHERE p.class_sid = classes.class_sid AND p.op = 'remove';
 
 CREATE OR REPLACE TEMP TABLE apply_membership_ids AS
-SELECT p.op, p.role, c.class_id, a.account_id
+SELECT p.op, p.role, c.class_id, a.account_id, p.class_sid, p.person_sid
 FROM apply_memberships p
 JOIN classes c USING (class_sid)
 JOIN accounts a USING (person_sid);

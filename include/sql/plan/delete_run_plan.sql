@@ -6,3 +6,5 @@ DELETE FROM plan_accounts WHERE run_id = $run_id;
 DELETE FROM plan_classes WHERE run_id = $run_id;
 DELETE FROM plan_memberships WHERE run_id = $run_id;
 DELETE FROM plan_holds WHERE run_id = $run_id;
+-- A run planned again after its apply (other settings, say): no plan is incremental on it.
+DELETE FROM roster_marks WHERE run_id = $run_id;

@@ -2,20 +2,7 @@
 -- Codes and messages: rostersync.quality.RECORD_CATALOGUE. Every check runs over every row of the
 -- run's snapshot (never a sample): these decide what is applied. A skipped record is kept as the roster
 -- has it (the plan neither changes nor removes it), so an error never causes a removal.
--- Whose school a record's report goes to: a person's own, a guardian's first student's.
-CREATE OR REPLACE TEMP TABLE person_school AS
-SELECT person_sid, min(school_sid) AS school_sid FROM (
-    SELECT person_sid, school_sid FROM snap_school_people WHERE run_id = $run_id
-    UNION ALL
-    SELECT g.guardian_sid, sp.school_sid
-    FROM snap_guardianships g JOIN snap_school_people sp ON sp.run_id = $run_id AND sp.person_sid = g.student_sid
-    WHERE g.run_id = $run_id
-)
-GROUP BY ALL;
-
--- One role per person: the person's role, once (an id that two files give to two people is one error).
-CREATE OR REPLACE TEMP TABLE person_role AS
-SELECT person_sid, min(role) AS role, count(*) AS records FROM snap_people WHERE run_id = $run_id GROUP BY ALL;
+-- Reads the temp tables of prepare_record_issues.
 
 -- Records normalize could not read (wrong shape, two primary roles): skipped, and named here.
 INSERT INTO record_issues (run_id, code, severity, entity, key, school_sid, other_key)
@@ -153,4 +140,4 @@ WHERE p.run_id = $run_id AND usable_email(p.email)
   AND EXISTS (SELECT 1 FROM accounts a
               WHERE a.email = p.email AND a.person_sid <> p.person_sid AND a.status <> 'deactivated');
 
-DROP TABLE person_school; DROP TABLE person_role;
+DROP TABLE person_school; DROP TABLE person_role;  -- prepare_record_issues's

@@ -18,6 +18,8 @@ class Planned:
     holds: list[dict] = field(default_factory=list)
     is_initial: bool = False
     data_date: str | None = None
+    base_run: str | None = None
+    """The run the memberships were planned on incrementally (None: planned in full)."""
 
 
 def detect_holds(run: Run) -> Planned:
@@ -36,6 +38,7 @@ def detect_holds(run: Run) -> Planned:
         )
         pages = reports.school_pages(conn, run.run_id, run.reports)
     log.info("plan: %s; holds: %s", summary.changes, [(h.school, h.reason) for h in summary.holds])
+    log.info("memberships planned %s", f"incrementally on run {summary.base_run}" if summary.base_run else "in full")
     if summary.waiting and run.email_admins(
         "hold_placed",
         (run.reports / "destructive_changes.csv",),
@@ -51,4 +54,5 @@ def detect_holds(run: Run) -> Planned:
         [h.__dict__ for h in summary.holds],
         summary.is_initial,
         summary.data_date.isoformat() if summary.data_date else None,
+        summary.base_run,
     )

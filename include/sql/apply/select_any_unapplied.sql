@@ -1,0 +1,5 @@
+-- Whether apply_plan left any of the plan's changes unmade: each of its apply tables is the plan's rows
+-- it made (any other count, a roster with two rows for one id say, is read as some left).
+SELECT (SELECT count(*) FROM plan_accounts WHERE run_id = $run_id) <> (SELECT count(*) FROM apply_accounts)
+    OR (SELECT count(*) FROM plan_classes WHERE run_id = $run_id) <> (SELECT count(*) FROM apply_classes)
+    OR (SELECT count(*) FROM plan_memberships WHERE run_id = $run_id) <> (SELECT count(*) FROM apply_membership_ids);

@@ -1,0 +1,60 @@
+-- The membership rows of a run's plan (over the temp tables of prepare_plan). Params: $run_id,
+-- $suppress_removals. plan.py fills in the names of one of two scopes: the full plan's
+-- (current_memberships, the macro in_whole_plan, the roster's memberships) or the incremental one's
+-- (prepare_increment's scoped_memberships, in_increment and scoped_roster_memberships).
+
+-- Memberships: teachers own their classes; students join theirs; each student's guardians join
+-- every class of that student as parents. One role per person and class: owner, then student, then
+-- parent (a pair is grouped once; parents are deduplicated, then dropped where the pair is direct).
+-- Diffed against the roster's memberships in one FULL OUTER JOIN (no copy of either side): a wanted
+-- pair the roster lacks, has removed or holds in another role is a create, reactivate or update; a
+-- roster pair nobody wants (not even a skipped record) is a removal.
+INSERT INTO plan_memberships
+WITH direct AS (
+    SELECT class_sid, person_sid, min(CASE role WHEN 'teacher' THEN 1 ELSE 2 END) AS rank
+    FROM {enrollments}
+    GROUP BY class_sid, person_sid
+), parents AS (
+    SELECT d.class_sid, g.guardian_sid AS person_sid, bool_and(g.has_error) AS has_error
+    FROM direct d JOIN guardianships g ON g.student_sid = d.person_sid
+    WHERE d.rank = 2
+    GROUP BY ALL
+), every_membership AS (
+    SELECT class_sid, person_sid, CASE rank WHEN 1 THEN 'owner' ELSE 'student' END AS role, false AS has_error
+    FROM direct
+    UNION ALL
+    SELECT p.class_sid, p.person_sid, 'parent', p.has_error
+    FROM parents p ANTI JOIN direct d USING (class_sid, person_sid)
+), wanted AS (
+    SELECT e.class_sid, e.person_sid, wc.school_id, e.role,
+           e.has_error OR wp.has_error OR wc.has_error OR ep.class_sid IS NOT NULL AS has_error
+    FROM every_membership e
+    JOIN wanted_classes wc USING (class_sid)
+    JOIN wanted_people wp USING (person_sid)
+    LEFT JOIN error_pairs ep USING (class_sid, person_sid)
+    WHERE {in_scope}(e.class_sid, e.person_sid)
+), roster AS (
+    SELECT m.class_id, c.class_sid, a.person_sid, c.school_id, m.role, m.status
+    FROM {roster_memberships} m JOIN classes c USING (class_id) JOIN accounts a USING (account_id)
+), paired AS (
+    SELECT w.class_sid AS w_class, w.person_sid AS w_person, w.school_id AS w_school, w.role AS w_role,
+           w.has_error, r.class_id, r.class_sid AS r_class, r.person_sid AS r_person, r.school_id AS r_school,
+           r.role AS r_role, r.status AS r_status
+    FROM wanted w FULL OUTER JOIN roster r ON r.class_sid = w.class_sid AND r.person_sid = w.person_sid
+)
+SELECT $run_id,
+       CASE WHEN class_id IS NULL THEN 'create' WHEN r_status = 'removed' THEN 'reactivate' ELSE 'update' END,
+       w_class, w_person, w_role, w_school
+FROM paired
+WHERE w_class IS NOT NULL AND NOT has_error
+  AND (class_id IS NULL OR r_status = 'removed' OR r_role IS DISTINCT FROM w_role)
+UNION ALL
+SELECT $run_id, 'remove', r_class, r_person, r_role, r_school
+FROM paired p
+WHERE w_class IS NULL AND NOT $suppress_removals AND r_status = 'active'
+  AND r_school NOT IN (SELECT school_id FROM frozen_schools)
+  AND r_class NOT IN (SELECT class_sid FROM error_classes)
+  AND r_person NOT IN (SELECT person_sid FROM error_people)
+  AND NOT EXISTS (SELECT 1 FROM error_pairs e WHERE e.class_sid = p.r_class AND e.person_sid = p.r_person)
+  AND NOT (r_role = 'parent' AND EXISTS (SELECT 1 FROM error_parent_pairs e
+                                         WHERE e.class_sid = p.r_class AND e.person_sid = p.r_person));
