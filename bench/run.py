@@ -15,6 +15,7 @@ own work. Writes bench/results.json and the figures table of bench/README.md.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import platform
@@ -235,7 +236,7 @@ def measure_airflow(out: Path, students: int) -> dict:
             "ROSTERSYNC_CONFIG": str(home / "config"),
         }
     )
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, timeout=600)
     sys.path.insert(0, str(REPO / "tests"))
     from hitl import GateAnswerer  # the test helper that answers the gate as the REST API does
     from rostersync.dev.servers import SftpServer, SmtpSink
@@ -260,6 +261,8 @@ def measure_airflow(out: Path, students: int) -> dict:
         dag_run = dag.test()
         wall = round(time.perf_counter() - started, 3)
         answerer.stop()
+        if answerer.error:
+            raise RuntimeError(f"the gate was not answered: {answerer.error!r}")
         from airflow.models.taskinstance import TaskInstance
         from airflow.utils.session import create_session
 
@@ -284,9 +287,15 @@ def measure_airflow(out: Path, students: int) -> dict:
     }
 
 
-def _child(args: list[str]) -> dict:
+def _child(args: list[str], seconds: int) -> dict:
+    """Run one measurement in a fresh process. A child still running after `seconds` prints every
+    thread's stack to its stderr and exits (faulthandler), so a stuck run fails saying where it was."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", *args], cwd=REPO, capture_output=True, text=True, timeout=3600
+        [sys.executable, "-m", "bench.run", *args, "--give-up-after", str(seconds)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
     )
     if done.returncode != 0:
         raise RuntimeError(f"bench child {args} failed:\n{done.stderr[-4000:]}")
@@ -402,7 +411,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--impl", choices=["rostersync", "pandas"])
     parser.add_argument("--out", type=Path, default=BENCH)
     parser.add_argument("--no-airflow", action="store_true")
+    parser.add_argument("--child-timeout", type=int, default=3600, help="seconds a measurement may take")
+    parser.add_argument("--give-up-after", type=int, help=argparse.SUPPRESS)  # set by _child
     args = parser.parse_args(argv)
+    if args.give_up_after:
+        faulthandler.dump_traceback_later(args.give_up_after, exit=True)
     if args.mode == "generate":
         generate(args.out, args.students)
         print(json.dumps({"generated": args.students}))
@@ -424,12 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for students in sizes:
         started = time.perf_counter()
-        _child(["generate", "--students", str(students), "--out", str(args.out)])
+        _child(["generate", "--students", str(students), "--out", str(args.out)], args.child_timeout)
         print(f"{students:,} students: data ready in {time.perf_counter() - started:.0f} s", flush=True)
         for case in CASES:
             for impl in ("rostersync", "pandas"):
                 run = _child(
-                    ["measure", "--students", str(students), "--case", case, "--impl", impl, "--out", str(args.out)]
+                    ["measure", "--students", str(students), "--case", case, "--impl", impl, "--out", str(args.out)],
+                    args.child_timeout,
                 )
                 run.update(machine=info, commit=head)
                 results.append(run)
@@ -439,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
     if not args.no_airflow:
         smallest = min(sizes)
-        run = _child(["airflow", "--students", str(smallest), "--out", str(args.out)])
+        run = _child(["airflow", "--students", str(smallest), "--out", str(args.out)], args.child_timeout)
         stages = next(
             r for r in results if (r["students"], r["case"], r["impl"]) == (smallest, "initial", "rostersync")
         )
