@@ -1,5 +1,6 @@
 """Properties of the diff over random small districts (hypothesis)."""
 
+import re
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -274,3 +275,45 @@ def test_a_base_run_made_again_after_its_apply_is_no_base(tmp_path, again):
         second = prepare_dated(conn, upload, tmp_path, "r2", 0, 7, parents_on)
         assert second.base_run is None
         assert second.changes["memberships"]["create"] == 4  # each parent into their child's class
+
+
+PHONE_ALPHABET = "+0123456789 ().-x\n"
+
+
+def phone_rule(text: str | None) -> bool:
+    """The phone rule as README and A205 state it: digits with the usual separators after an optional +,
+    7 to 25 of them, holding 7 to 15 digits."""
+    if text is None:
+        return False
+    digits = sum(c in "0123456789" for c in text)
+    return re.fullmatch(r"\+?[0-9 ().-]{7,25}", text) is not None and 7 <= digits <= 15
+
+
+def test_the_phone_check_is_the_phone_rule():
+    """usable_phone (schema 006) counts digits with a pattern, not by removing the rest: the same answers."""
+    edges = [
+        "555-0100",
+        "+1 555 0101 222",
+        "123456",
+        "1234567",
+        "1" * 15,
+        "1" * 16,
+        "(" * 18 + "1234567",
+        "(" * 19 + "1234567",
+        "++1234567",
+        "+" + "1" * 15,
+        " 1 2 3 4 5 6 7 ",
+        "555-CALL-ME",
+        "",
+        None,
+    ]
+    with store.scratch() as conn:
+
+        def check(texts: list[str | None]) -> None:
+            for text in texts:
+                assert conn.execute("SELECT usable_phone(?)", [text]).fetchone()[0] is phone_rule(text), text
+
+        check(edges)
+        given(st.lists(st.text(alphabet=PHONE_ALPHABET, max_size=30), max_size=20))(
+            settings(max_examples=300, deadline=None)(check)
+        )()

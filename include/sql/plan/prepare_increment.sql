@@ -7,18 +7,18 @@
 -- Rows are compared by a hash of the whole row (every column but run_id), per key: a row in only one of
 -- the two runs is a change.
 
--- The rows of a snapshot table in only one of two runs: each run's row hashes, the set difference both
--- ways (8 bytes a row, not the rows), then the rows with those hashes.
+-- The rows of a snapshot table in only one of two runs: each run's row hashes, grouped (8 bytes a row,
+-- not the rows), the hashes found in one run alone, then the rows with those hashes. (A set difference
+-- each way, EXCEPT, hashed every row five times: 2.2 s against 0.9 s for 4.7M people rows.)
 CREATE OR REPLACE TEMP MACRO changed_rows(snapshot_table, one_run, other_run) AS TABLE
 WITH hashed AS (
     SELECT *, hash(*COLUMNS(* EXCLUDE (run_id))) AS row_hash FROM query_table(snapshot_table)
     WHERE run_id IN (one_run, other_run)
-), differ AS (
-    (SELECT row_hash FROM hashed WHERE run_id = one_run EXCEPT SELECT row_hash FROM hashed WHERE run_id = other_run)
-    UNION ALL
-    (SELECT row_hash FROM hashed WHERE run_id = other_run EXCEPT SELECT row_hash FROM hashed WHERE run_id = one_run)
+), lone AS (
+    SELECT row_hash FROM hashed GROUP BY row_hash
+    HAVING bool_and(run_id = one_run) OR bool_and(run_id = other_run)
 )
-SELECT * EXCLUDE (row_hash) FROM hashed WHERE row_hash IN (SELECT row_hash FROM differ);
+SELECT * EXCLUDE (row_hash) FROM hashed WHERE row_hash IN (SELECT row_hash FROM lone);
 
 CREATE OR REPLACE TEMP TABLE increment_dates AS
 SELECT (SELECT data_date FROM plan_runs WHERE run_id = $base_run) AS base_date,
