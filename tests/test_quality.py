@@ -41,6 +41,20 @@ def test_a_fatal_expectation_stops_the_run(upload):
         conn.execute("INSERT INTO snap_people (run_id, person_sid, role) VALUES ('r1', 'X1', 'wizard')")
         with pytest.raises(quality.ExpectationsFailed, match="snap_people: expect_column_values_to_be_in_set on role"):
             quality.run_quality(conn, "r1", None)
+        # The record checks ran beside the suites: a run stopped here keeps none (nothing of it goes on).
+        assert conn.execute("SELECT count(*) FROM record_issues WHERE run_id = 'r1'").fetchone() == (0,)
+
+
+def test_a_suite_that_cannot_run_is_an_error_and_the_record_checks_still_end(upload, tmp_path):
+    """The suites run in a thread beside the record checks: the thread's error is the call's, raised once
+    both are done (nothing left reading the store's connection)."""
+    wizard = {"type": "expect_column_to_exist", "kwargs": {"column": "spell"}, "meta": {"severity": "alert"}}
+    (tmp_path / "snap_wizards.json").write_text(json.dumps({"expectations": [wizard]}))
+    with store.scratch() as conn:
+        snapshot.normalize(conn, FMT, upload, "r1")
+        with pytest.raises(ValueError, match="suites are for the tables"):
+            quality.run_quality(conn, "r1", None, suites=quality.load_suites(tmp_path))
+        assert conn.execute("SELECT count(*) FROM record_issues WHERE run_id = 'r1'").fetchone()[0] > 0
 
 
 def test_record_issues_find_each_seeded_problem(tmp_path):

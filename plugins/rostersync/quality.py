@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,17 +176,32 @@ def _failing_rows(result: dict, row_id: list[str]) -> list[list]:
     return rows
 
 
-def run_quality(conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path | None) -> QualityResult:
-    """The expectations gate: suites, then record issues. Raises ExpectationsFailed on a fatal failure."""
+def run_quality(
+    conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path | None, suites: dict[str, dict] | None = None
+) -> QualityResult:
+    """The expectations gate: suites and record issues. Raises ExpectationsFailed on a fatal failure, and
+    then keeps no record issues for the run (nothing of it goes further).
+
+    The two run at once: the suites (GX's import and its pandas work, one core of Python) in a thread on
+    a cursor of their own, the record checks (DuckDB, which releases the GIL) here. Both only read the
+    snapshot; only the record checks write. `suites`: as run_suites takes them (default: expectations/)."""
     result = QualityResult(results_dir=str(results_dir or ""))
-    result.suites = run_suites(conn, run_id, results_dir)
+    suites_conn = store.cursor(conn)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="suites") as pool:
+            validated = pool.submit(run_suites, suites_conn, run_id, results_dir, suites)
+            result.issues = find_record_issues(conn, run_id)
+        result.suites = validated.result()  # the pool's end waited for it, even when the record checks failed
+    finally:
+        suites_conn.close()
     if result.fatal_failures:
+        with store.transaction(conn):
+            store.execute(conn, "quality/delete_run_issues", {"run_id": run_id})
         raise ExpectationsFailed(
             "the snapshot failed expectations that must hold before a diff:\n  "
             + "\n  ".join(result.fatal_failures)
             + (f"\nGX results: {results_dir}" if results_dir else "")
         )
-    result.issues = find_record_issues(conn, run_id)
     return result
 
 

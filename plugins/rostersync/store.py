@@ -229,6 +229,13 @@ def _configure(conn: duckdb.DuckDBPyConnection) -> None:
     execute(conn, "store/configure")
 
 
+def cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A connection of its own to `conn`'s database, for another thread, set as every connection is."""
+    duplicate = conn.cursor()
+    _configure(duplicate)
+    return duplicate
+
+
 def migrate(conn: duckdb.DuckDBPyConnection, roster_here: bool = True) -> None:
     """The working tables, and the roster's (`roster/duckdb`) unless it lives in PostgreSQL."""
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
