@@ -86,7 +86,7 @@ def compute_plan(
     # The roster version first: a roster change after it voids the plan at apply (R021). What the run
     # wants is prepared outside the plan's transaction (DuckDB scans tables made inside one on one thread);
     # the plan and its holds are then written in one transaction.
-    roster = store.roster_state(conn)
+    version = store.roster_version(conn)
     try:
         store.execute(conn, "plan/create_cfg_schools")
         if config.schools:
@@ -106,7 +106,7 @@ def compute_plan(
             },
         )
         full = full or suppress or os.environ.get(FULL_PLAN_ENV, "").strip() == "1"
-        base = None if full else increment_base(conn, config, run_id, roster.memberships)
+        base = None if full else increment_base(conn, config, run_id)
         if base:
             store.execute(conn, "plan/prepare_increment", {"run_id": run_id, "base_run": base})
         scope = INCREMENT_SCOPE if base else WHOLE_SCOPE
@@ -117,7 +117,7 @@ def compute_plan(
                 "plan/insert_plan",
                 {
                     "run_id": run_id,
-                    "roster_version": roster.version,
+                    "roster_version": version,
                     "suppress_removals": suppress,
                     "upload_age_days": upload_age_days,
                     "plan_id": uuid.uuid4().hex,
@@ -146,8 +146,8 @@ INCREMENT_SCOPE = {
 
 
 def membership_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
-    """What the membership diff reads of the roster, as one value (store.RosterState.memberships)."""
-    return store.roster_state(conn).memberships
+    """What the membership diff reads of the roster, as one value (roster/select_membership_fingerprint)."""
+    return str(store.query(conn, "roster/select_membership_fingerprint")[0][0])
 
 
 PLAN_SQL = ("plan/prepare_plan", "plan/insert_plan", "plan/insert_plan_memberships", "plan/prepare_increment")
@@ -159,18 +159,16 @@ def plan_logic() -> str:
     return hashlib.sha256("\n".join(store.sql(name) for name in PLAN_SQL).encode()).hexdigest()[:16]
 
 
-def increment_base(
-    conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str, fingerprint: str
-) -> str | None:
+def increment_base(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_id: str) -> str | None:
     """The run this run's memberships may be planned on incrementally (plan/select_increment_base), or None:
     a first sync, the last applied run's snapshot gone (a rollback), its snapshot, record issues or plan
     made again since its apply, another school map, other settings or another release's plan SQL, a stale
     base, or a roster changed since that run's apply (by a rollback, a rejected run's partial apply, or
-    anything else). `fingerprint`: the roster's membership_fingerprint now."""
+    anything else)."""
     rows = store.query(
         conn,
         "plan/select_increment_base",
-        {"run_id": run_id, "fingerprint": fingerprint, "plan_logic": plan_logic()},
+        {"run_id": run_id, "fingerprint": membership_fingerprint(conn), "plan_logic": plan_logic()},
     )
     if not rows:
         return None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -521,19 +521,7 @@ def live_roster(conn: duckdb.DuckDBPyConnection, district_id: str) -> Iterator[C
             execute(conn, "check/detach_live")
 
 
-class RosterState(NamedTuple):
-    """Fingerprints of the roster, read in one pass (roster/select_roster_state)."""
-
-    version: str
-    """Everything the app sees: any change to the roster (sync or app) changes it."""
-    memberships: str
-    """What a plan's membership diff reads of the roster (an incremental plan's base must match it)."""
-
-
-def roster_state(conn: duckdb.DuckDBPyConnection) -> RosterState:
-    return query_rows(conn, "roster/select_roster_state", RosterState)[0]
-
-
 def roster_version(conn: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of everything the app sees; any change to the roster (sync or app) changes it."""
-    return roster_state(conn).version
+    (version,) = query(conn, "apply/select_roster_version")[0]
+    return str(version)
