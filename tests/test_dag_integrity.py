@@ -141,18 +141,22 @@ def test_the_broken_districts_task_fails_with_the_config_error(tmp_path, monkeyp
 
 def test_a_district_unpaused_just_after_its_nightly_slot_waits_for_the_next_one(tmp_path, monkeypatch):
     """Airflow's cron timetable runs the last slot at once when a DAG is unpaused within a tenth of a day
-    of it: a district whose slot was half an hour ago would sync now, in the school day."""
-    from datetime import UTC, datetime, timedelta
+    of it: a district whose slot was half an hour ago would sync now, in the school day. The clock is
+    Airflow's, set to half an hour after a 04:30 slot (the slot must be in the nightly window)."""
+    from datetime import datetime, timedelta
 
+    import airflow.timetables.trigger
     from airflow.serialization.encoders import coerce_to_core_timetable
     from airflow.timetables.base import TimeRestriction
 
-    now = datetime.now(UTC)
-    slot = (now - timedelta(minutes=30)).astimezone(ZoneInfo("America/Los_Angeles"))
+    slot = datetime(2026, 11, 24, 4, 30, tzinfo=ZoneInfo("America/Los_Angeles"))
+    now = slot + timedelta(minutes=30)
+    monkeypatch.setattr(airflow.timetables.trigger, "utcnow", lambda: now)
     monkeypatch.setenv("ROSTERSYNC_CONFIG", str(tmp_path))
     district_yaml(tmp_path, "alpha", start_time=slot.strftime("%H:%M"))
     dag = dagbag().dags["roster_sync__alpha"]
+    assert dag.task_ids != ["config_error"]
     first = coerce_to_core_timetable(dag.timetable).next_dagrun_info(  # as the scheduler reads it
         last_automated_data_interval=None, restriction=TimeRestriction(earliest=None, latest=None, catchup=False)
     )
-    assert first is not None and first.run_after > now, first
+    assert first is not None and first.run_after == slot + timedelta(days=1), first

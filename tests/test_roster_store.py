@@ -57,6 +57,8 @@ def test_an_apply_writes_the_roster_where_the_app_reads_it(tmp_path):
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
             ).fetchall()
         }
+        in_postgres = store.roster_in_postgres(conn)
+    assert in_postgres is bool(roster_pg.roster_url())
     assert result.counts["accounts"]["create"] == len(seen) == 82
     assert app_rows(tmp_path, "accounts", "person_sid, status") == seen
     assert app_rows(tmp_path, "sync_runs", "run_id, status") == [("r1", "applied")]
@@ -323,8 +325,10 @@ def test_a_district_may_keep_its_roster_apart_from_the_deployments(tmp_path, mon
         with store.connect("unit", tmp_path) as conn:
             sync(conn, small_district(), tmp_path, "r1")
             in_file = conn.execute(IN_FILE).fetchone()
+            assert store.roster_in_postgres(conn) is not bool(deployment)  # where the apply reads its mark
         with store.connect("other", tmp_path) as conn:  # the deployment's setting
             other_in_file = conn.execute(IN_FILE).fetchone()
+            assert store.roster_in_postgres(conn) is bool(deployment)
         with psycopg2.connect(own) as pg, pg.cursor() as cur:
             cur.execute("SELECT to_regclass('rs_unit.accounts') IS NOT NULL")
             in_own = cur.fetchone()[0]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from rostersync import roster_pg, store
+from rostersync import store
 from rostersync.errors import RosterSyncError
 from rostersync.gate import released_schools
 from rostersync.holds import held_schools
@@ -106,9 +106,11 @@ def apply_plan(
                 {"run_id": run_id},
             )
             # The roster as this apply leaves it. In PostgreSQL the app may write it once this commits:
-            # read here. A DuckDB file is this connection's alone (its lock) until it closes: read after
-            # the commit, where DuckDB scans on every thread (inside the transaction, on one: 1.3 s at 1M).
-            mark = membership_fingerprint(conn) if roster_pg.attached(conn) else None
+            # read here. A DuckDB file is this connection's alone until it closes (DuckDB's file lock, and
+            # in a PostgreSQL deployment the district's advisory lock, which every store.connect takes):
+            # read after the commit, where DuckDB scans on every thread (inside the transaction, on one:
+            # 1.3 s at 1M).
+            mark = membership_fingerprint(conn) if store.roster_in_postgres(conn) else None
         counts = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
         for entity, create, update, remove in store.query(conn, "apply/select_applied_counts"):
             counts[entity] = {"create": create, "update": update, "remove": remove}

@@ -179,8 +179,8 @@ def _failing_rows(result: dict, row_id: list[str]) -> list[list]:
 def run_quality(
     conn: duckdb.DuckDBPyConnection, run_id: str, results_dir: Path | None, suites: dict[str, dict] | None = None
 ) -> QualityResult:
-    """The expectations gate: suites and record issues. Raises ExpectationsFailed on a fatal failure, and
-    then keeps no record issues for the run (nothing of it goes further).
+    """The expectations gate: suites and record issues. Raises ExpectationsFailed on a fatal failure; then,
+    or when a suite cannot run, keeps no record issues for the run (nothing of it goes further).
 
     The two run at once: the suites (GX's import and its pandas work, one core of Python) in a thread on
     a cursor of their own, the record checks (DuckDB, which releases the GIL) here. Both only read the
@@ -191,18 +191,27 @@ def run_quality(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="suites") as pool:
             validated = pool.submit(run_suites, suites_conn, run_id, results_dir, suites)
             result.issues = find_record_issues(conn, run_id)
-        result.suites = validated.result()  # the pool's end waited for it, even when the record checks failed
+        try:
+            result.suites = validated.result()  # the pool's end waited for it, even when the checks failed
+        except Exception:
+            _forget_issues(conn, run_id)
+            raise
     finally:
         suites_conn.close()
     if result.fatal_failures:
-        with store.transaction(conn):
-            store.execute(conn, "quality/delete_run_issues", {"run_id": run_id})
+        _forget_issues(conn, run_id)
         raise ExpectationsFailed(
             "the snapshot failed expectations that must hold before a diff:\n  "
             + "\n  ".join(result.fatal_failures)
             + (f"\nGX results: {results_dir}" if results_dir else "")
         )
     return result
+
+
+def _forget_issues(conn: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The run stops at its expectations: the record issues found beside the suites go."""
+    with store.transaction(conn):
+        store.execute(conn, "quality/delete_run_issues", {"run_id": run_id})
 
 
 def record_issues_only(conn: duckdb.DuckDBPyConnection, run_id: str) -> QualityResult:

@@ -179,13 +179,6 @@ def attach(
     return schema
 
 
-def attached(conn: duckdb.DuckDBPyConnection) -> bool:
-    """Whether `conn`'s roster tables are in PostgreSQL (others may write them while it is open)."""
-    from rostersync import store
-
-    return bool(store.query(conn, "roster/select_roster_attached", {"catalog": CATALOG})[0][0])
-
-
 def resolve_roster_here(conn: duckdb.DuckDBPyConnection, schema: str) -> None:
     """Unqualified names: the DuckDB file's tables first, then the attached roster schema's."""
     from rostersync import store

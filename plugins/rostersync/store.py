@@ -521,6 +521,14 @@ def live_roster(conn: duckdb.DuckDBPyConnection, district_id: str) -> Iterator[C
             execute(conn, "check/detach_live")
 
 
+def roster_in_postgres(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `conn`'s roster tables are an attached PostgreSQL schema (the app may write them while
+    `conn` is open), not the DuckDB file's own (this connection's alone until it closes)."""
+    from rostersync import roster_pg
+
+    return bool(query(conn, "roster/select_roster_attached", {"catalog": roster_pg.CATALOG})[0][0])
+
+
 def roster_version(conn: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of everything the app sees; any change to the roster (sync or app) changes it."""
     (version,) = query(conn, "apply/select_roster_version")[0]

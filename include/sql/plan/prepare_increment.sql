@@ -16,7 +16,7 @@ WITH hashed AS (
     WHERE run_id IN (one_run, other_run)
 ), lone AS (
     SELECT row_hash FROM hashed GROUP BY row_hash
-    HAVING bool_and(run_id = one_run) OR bool_and(run_id = other_run)
+    HAVING one_run <> other_run AND (bool_and(run_id = one_run) OR bool_and(run_id = other_run))
 )
 SELECT * EXCLUDE (row_hash) FROM hashed WHERE row_hash IN (SELECT row_hash FROM lone);
 
