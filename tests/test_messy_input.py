@@ -268,3 +268,24 @@ def test_many_new_accounts_at_once_hold_the_school_but_not_on_a_first_sync(conn,
     lenient = config(holds={"addition_min_count": 100})
     again = pipeline.plan_upload(conn, lenient, small_district(students_per_school=60).write(tmp_path / "r3"), "r3")
     assert not [h for h in again.holds if h.reason == "data_additions"]
+
+
+def test_a_new_person_is_e107_only_with_an_address_an_active_account_of_someone_else_holds(conn, tmp_path):
+    """E107 looks only at new people (no account yet); an address of a deactivated account is free, and a
+    known person's change of address is never E107."""
+    up = small_district(students_per_school=6, schools=("N",))
+    run(conn, up, tmp_path, "r1")
+    up.users = [u for u in up.users if u[0] != "SN000"]  # SN000 leaves: deactivated by r2's apply
+    up.school_enrollments = [e for e in up.school_enrollments if e[1] != "SN000"]
+    run(conn, up, tmp_path, "r2")
+    assert conn.execute("SELECT status FROM accounts WHERE person_sid = 'SN000'").fetchone() == ("deactivated",)
+    up.users = [u for u in up.users if u[0] != "SN004"]  # SN004 leaves now: still active while r3 is checked
+    up.users = [(*u[:4], "sn004@school.org", *u[5:]) if u[0] == "SN002" else u for u in up.users]
+    template = next(u for u in up.users if u[0] == "SN003")
+    for sid, email in (("NEW1", "sn001@school.org"), ("NEW2", "sn000@school.org"), ("NEW3", "new3@school.org")):
+        up.users.append((sid, *template[1:4], email, *template[5:]))
+        up.school_enrollments.append(("N", sid))
+    planned, _ = run(conn, up, tmp_path, "r3")
+    found = conn.execute("SELECT key FROM record_issues WHERE run_id = 'r3' AND code = 'E107'").fetchall()
+    assert found == [("NEW1",)], found  # (NEW1 is also E106: SN001 keeps the address in the upload)
+    assert issues(planned)["E107"] == 1
