@@ -2,7 +2,10 @@
 
 import csv
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from roster_helpers import prepare, small_district, sync
 from rostersync import quality, reports, store
 from rostersync.reports import safe_cell, write_csv
@@ -199,3 +202,33 @@ def test_a_rejected_runs_pages_say_the_held_schools_changes_were_not_applied_and
     n_row = next(line for line in html.splitlines() if 'href="schools/N/summary.html"' in line)
     assert "not applied: kept on hold" in n_row
     assert "<td>+0 ~0 &minus;20</td>" in n_row and "&minus;40" not in n_row  # each entity apart, never summed
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list("ab,\"\r\n\t =+-@'é;") + ["\u2028", "\x85"]), max_size=8),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(CELLS, CELLS, CELLS), min_size=1, max_size=6))
+def test_the_csv_lines_built_in_sql_are_the_lines_csv_writer_writes(rows):
+    """Report CSVs are written from lines DuckDB builds (reports/select_csv_lines): for any text, NULL,
+    formula start, quote, comma or line break, each line is what write_csv writes for the same row."""
+    conn = duckdb.connect()
+    try:
+        conn.execute("CREATE TABLE t (n INTEGER, a VARCHAR, b VARCHAR, c VARCHAR)")
+        conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [(n, *row) for n, row in enumerate(rows)])
+        store.execute(conn, "reports/create_csv_macros")
+        text = store.sql_with(
+            "reports/select_csv_lines",
+            query=store.Fragment("SELECT a, b, c, n FROM t"),
+            group=store.Fragment('"g"'),
+            keys=store.Fragment('report."n" AS "g"'),
+            order=store.Fragment('"n"'),
+        )
+        lines = [line for _n, line in conn.execute(text).fetchall()]
+    finally:
+        conn.close()
+    assert lines == [reports.csv_line([*row, n]) for n, row in enumerate(rows)]

@@ -7,11 +7,14 @@ spreadsheet would run as a formula (=, +, -, @, tab, carriage return) is prefixe
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -86,8 +89,10 @@ def read_format_report(folder: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+@lru_cache(maxsize=16_384)
 def school_folder(folder: Path, school_sid: str) -> Path:
-    """The reports of one source school inside a run's reports folder: its own folder whatever the id."""
+    """The reports of one source school inside a run's reports folder: its own folder whatever the id.
+    Worked out once per process (a run's reports name each of thousands of schools several times)."""
     return store.inside(folder / "schools", folder / "schools" / store.path_key(school_sid))
 
 
@@ -117,46 +122,67 @@ def link(path: Path) -> str:
 
 
 def _write_grouped(
-    cursor: duckdb.DuckDBPyConnection,
-    group: Callable[[tuple], Hashable],
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    params: dict[str, object],
+    group: Sequence[str],
+    order: Sequence[str],
     paths: Callable[[Any], list[Path]],
-    batch: int = 10_000,
-) -> set[Path]:
-    """Stream a query's rows into CSVs: `group(row)` says which group a row is in, `paths(group)` the
-    files the group's rows go to. The rows come ordered so that each file's rows are together (one
-    pass, one open file per position in `paths`); paths are worked out once per group, not per row."""
-    header = [d[0] for d in cursor.description]
-    open_files: dict[int, tuple[Path, Any, Any]] = {}  # position -> (path, handle, writer)
+    batch: int = 20_000,
+) -> tuple[list[str], set[Path]]:
+    """Stream the rows of report query `name` into CSVs: the columns `group` say which group a row is
+    in, `paths(group values)` the files the group's rows go to. The rows come sorted by the columns
+    `order` (ascending, NULL last), which must keep each file's rows together: one pass, one open file
+    per position in `paths`. Each row's CSV line is
+    built in SQL (reports/select_csv_lines: formula cells neutralised as `safe_cell` does, quoted as csv.writer
+    quotes); here lines are only written. Returns the query's header and the files written."""
+    query = store.Fragment(store.split_statements(store.sql(name))[0])
+    described = conn.execute(store.sql_with("reports/describe_query", query=query), store.bind(query, params))
+    header = [d[0] for d in described.description]
+    store.execute(conn, "reports/create_csv_macros")
+    keys = [store.identifier(f"__group_{i}") for i in range(len(group))]
+    cursor = conn.execute(
+        store.sql_with(
+            "reports/select_csv_lines",
+            query=query,
+            group=store.Fragment(", ".join(keys)),
+            order=store.Fragment(", ".join(store.identifier(c) for c in order)),
+            keys=store.Fragment(
+                ", ".join(f"report.{store.identifier(c)} AS {k}" for c, k in zip(group, keys, strict=True))
+            ),
+        ),
+        store.bind(query, params),
+    )
+    head = csv_line(header)
+    open_files: dict[int, tuple[Path, Any]] = {}  # position -> (path, handle)
     written: set[Path] = set()
-    current: Any = object()
-    writers: list[Any] = []
     try:
         while rows := cursor.fetchmany(batch):
-            for row in rows:
-                key = group(row)
-                if key != current:
-                    current, writers = key, []
-                    for slot, path in enumerate(paths(key)):
-                        opened = open_files.get(slot)
-                        if opened is None or opened[0] != path:
-                            if opened is not None:
-                                opened[1].close()
-                            if path in written:
-                                raise ValueError(f"rows for {path} are not together: check the query's ORDER BY")
-                            path.parent.mkdir(parents=True, exist_ok=True)
-                            handle = path.open("w", newline="", encoding="utf-8")
-                            out = csv.writer(handle)
-                            out.writerow(header)
-                            opened = open_files[slot] = (path, handle, out)
-                            written.add(path)
-                        writers.append(opened[2])
-                safe = [safe_cell(v) for v in row]
-                for out in writers:
-                    out.writerow(safe)
+            for key, lines in groupby(rows, key=lambda row: row[:-1]):
+                text = "".join(row[-1] for row in lines)
+                for slot, path in enumerate(paths(key[0] if len(group) == 1 else key)):
+                    opened = open_files.get(slot)
+                    if opened is None or opened[0] != path:
+                        if opened is not None:
+                            opened[1].close()
+                        if path in written:
+                            raise ValueError(f"rows for {path} are not together: check the query's ORDER BY")
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        opened = open_files[slot] = (path, path.open("w", newline="", encoding="utf-8"))
+                        opened[1].write(head)
+                        written.add(path)
+                    opened[1].write(text)
     finally:
-        for _path, handle, _out in open_files.values():
+        for _path, handle in open_files.values():
             handle.close()
-    return written
+    return header, written
+
+
+def csv_line(cells: Sequence[object]) -> str:
+    """One CSV line as write_csv writes it (the reference the SQL-built lines are tested against)."""
+    out = io.StringIO()
+    csv.writer(out).writerow([safe_cell(v) for v in cells])
+    return out.getvalue()
 
 
 def write_destructive_changes(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Path) -> Path:
@@ -166,15 +192,16 @@ def write_destructive_changes(conn: duckdb.DuckDBPyConnection, run_id: str, fold
     for stale in folder.glob("schools/*/destructive_changes.csv"):
         stale.unlink()
     sids = {school_id: sid for sid, school_id, *_ in run_schools(conn, run_id)}
-    cursor = conn.execute(store.sql("reports/select_destructive_changes"), {"run_id": run_id})
-    school = [d[0] for d in cursor.description].index("school_id")
-    written = _write_grouped(
-        cursor,
-        lambda row: row[school],
+    header, written = _write_grouped(
+        conn,
+        "reports/select_destructive_changes",
+        {"run_id": run_id},
+        ["school_id"],
+        ["school_id", "entity", "source_id"],
         lambda school_id: [path, school_folder(folder, sids.get(school_id, school_id)) / path.name],
     )
     if path not in written:  # no removals: the file says so with its header
-        write_csv(path, [d[0] for d in cursor.description], [])
+        write_csv(path, header, [])
     return path
 
 
@@ -183,9 +210,6 @@ def write_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Pa
     same per school (`schools/<school>/issues_<code>.csv`). Returns code -> the run's CSV."""
     for stale in [*folder.glob("issues_*.csv"), *folder.glob("schools/*/issues_*.csv")]:
         stale.unlink()
-    cursor = conn.execute(store.sql("reports/select_record_issues"), {"run_id": run_id})
-    columns = [d[0] for d in cursor.description]
-    code, school = columns.index("code"), columns.index("school_sid")
 
     def paths(key: tuple[str, str | None]) -> list[Path]:
         code_of_group, school_of_group = key
@@ -194,7 +218,14 @@ def write_record_issues(conn: duckdb.DuckDBPyConnection, run_id: str, folder: Pa
             return [folder / name]
         return [folder / name, school_folder(folder, school_of_group) / name]
 
-    written = _write_grouped(cursor, lambda row: (row[code], row[school]), paths)
+    _header, written = _write_grouped(
+        conn,
+        "reports/select_record_issues",
+        {"run_id": run_id},
+        ["code", "school_sid"],
+        ["code", "school_sid", "source_id"],
+        paths,
+    )
     return {path.stem.removeprefix("issues_"): path for path in sorted(written) if path.parent == folder}
 
 

@@ -144,7 +144,7 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _bind(statement: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+def bind(statement: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
     """The parameters one statement names: DuckDB refuses any it does not use."""
     return {k: v for k, v in (params or {}).items() if f"${k}" in statement}
 
@@ -152,7 +152,7 @@ def _bind(statement: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
 def execute(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> None:
     """Run one SQL file (it may hold several statements) with named bind parameters."""
     for statement in _statements(name):
-        conn.execute(statement, _bind(statement, params))
+        conn.execute(statement, bind(statement, params))
 
 
 def query(conn: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
@@ -166,8 +166,8 @@ def query_rows(
     """Rows of one SQL file as `row_type` (a dataclass or NamedTuple), built by column name, not position."""
     statements = _statements(name)
     for statement in statements[:-1]:
-        conn.execute(statement, _bind(statement, params))
-    cursor = conn.execute(statements[-1], _bind(statements[-1], params))
+        conn.execute(statement, bind(statement, params))
+    cursor = conn.execute(statements[-1], bind(statements[-1], params))
     columns = [d[0] for d in cursor.description]
     return [row_type(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
 
@@ -179,8 +179,8 @@ def query_text(conn: duckdb.DuckDBPyConnection, text: str, params: Mapping[str, 
 
 def _rows_of_last(conn: duckdb.DuckDBPyConnection, statements: list[str], params: Mapping[str, Any] | None):
     for statement in statements[:-1]:
-        conn.execute(statement, _bind(statement, params))
-    return conn.execute(statements[-1], _bind(statements[-1], params)).fetchall()
+        conn.execute(statement, bind(statement, params))
+    return conn.execute(statements[-1], bind(statements[-1], params)).fetchall()
 
 
 @cache
