@@ -1,6 +1,8 @@
 """Apply: the frozen plan verbatim in one transaction, once; rollback; backfills; superseded runs. On both
 roster stores (the DuckDB file, and PostgreSQL: conftest's roster_backend)."""
 
+from datetime import datetime
+
 import pytest
 from roster_helpers import answer_gate, full_roster, prepare, small_district, sync, sync_owned_state
 from rostersync import apply, runs
@@ -163,3 +165,34 @@ def test_a_run_whose_plan_another_apply_removed_is_refused_as_superseded(conn, t
     sync(conn, small_district(students_per_school=22), tmp_path, "r3")  # a later run applies first
     with pytest.raises(plan.PlanSuperseded, match="superseded by run r3.*Clear normalize"):
         apply.apply_plan(conn, "r2")
+
+
+def test_an_apply_replaces_each_changed_row_once_and_keeps_what_the_user_and_the_app_own(conn, tmp_path):
+    """Changed accounts and memberships are replaced (deleted, inserted), not updated in place: every
+    other column stays, each row is there once, the ids stay, and the roster is what an UPDATE leaves."""
+    sync(conn, small_district(), tmp_path, "r1")
+    claimed = "UPDATE accounts SET status = 'active', claimed_at = TIMESTAMP '2026-09-01', email = ?, phone = ? "
+    conn.execute(claimed + "WHERE person_sid IN ('TN', 'SN001')", ["mine@example.org", "+15550100"])
+    ids = dict(conn.execute("SELECT person_sid, account_id FROM accounts").fetchall())
+    day2 = small_district()
+    day2.users = [("TN", *u[1:3], "Renamed", *u[4:]) if u[0] == "TN" else u for u in day2.users if u[0] != "SN001"]
+    day2.class_enrollments = [e for e in day2.class_enrollments if e[1] != "SN000"]
+    sync(conn, day2, tmp_path, "r2")
+    rows = conn.execute(
+        "SELECT person_sid, account_id, family_name, status, claimed_at, email, phone, created_run, updated_run, "
+        "removed_run FROM accounts WHERE person_sid IN ('TN', 'SN001') ORDER BY person_sid"
+    ).fetchall()
+    stamp = datetime(2026, 9, 1)
+    assert rows == [
+        ("SN001", ids["SN001"], rows[0][2], "deactivated", stamp, "mine@example.org", "+15550100", "r1", "r2", "r2"),
+        ("TN", ids["TN"], "Renamed", "active", stamp, "mine@example.org", "+15550100", "r1", "r2", None),
+    ]
+    removed = conn.execute(
+        "SELECT a.person_sid, m.status, m.created_run, m.updated_run, m.removed_run FROM memberships m "
+        "JOIN accounts a USING (account_id) WHERE a.person_sid IN ('SN000', 'SN001') ORDER BY ALL"
+    ).fetchall()
+    assert removed and all(r[1:] == ("removed", "r1", "r2", "r2") for r in removed)
+    assert conn.execute(
+        "SELECT count(*) FROM (SELECT class_id, account_id FROM memberships GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone() == (0,)
+    assert conn.execute("SELECT count(*) - count(DISTINCT person_sid) FROM accounts").fetchone() == (0,)
