@@ -87,6 +87,39 @@ def test_a_skipped_guardianship_keeps_the_parent_membership_it_had(conn, tmp_pat
     assert sync_owned_state(conn)["memberships"] == before["memberships"]
 
 
+def test_a_skipped_enrollment_keeps_the_parent_membership_it_gave(conn, tmp_path):
+    """A student's enrollment skipped for an error (E109: enrolled as a teacher) is kept as the roster has
+    it, and so is the parent membership it gave their guardian: it is not wanted this run, yet not removed."""
+    up = small_district(students_per_school=4, schools=("N",))
+    run(conn, up, tmp_path, "r1")
+    assert members(conn, "CN")["PN001"] == "parent"
+    before = sync_owned_state(conn)
+    day2 = small_district(students_per_school=4, schools=("N",))
+    day2.class_enrollments = [
+        (c, p, "teacher", x) if p == "SN001" else (c, p, r, x) for c, p, r, x in day2.class_enrollments
+    ]
+    planned, result = run(conn, day2, tmp_path, "r2")
+    assert issues(planned).get("E109") == 1
+    assert result.counts["memberships"]["remove"] == 0
+    assert sync_owned_state(conn)["memberships"] == before["memberships"]
+
+
+def test_an_enrollment_skipped_for_an_error_is_kept_when_its_student_is_no_longer_synced(conn, tmp_path):
+    """The student leaves every school (their account goes) and their enrollment has an error: the
+    enrollment is kept as the roster has it, never removed on the strength of a record that was skipped."""
+    up = small_district(students_per_school=4, schools=("N",))
+    run(conn, up, tmp_path, "r1")
+    day2 = small_district(students_per_school=4, schools=("N",))
+    day2.school_enrollments = [e for e in day2.school_enrollments if e[1] != "SN001"]
+    day2.class_enrollments = [
+        (c, p, "teacher", x) if p == "SN001" else (c, p, r, x) for c, p, r, x in day2.class_enrollments
+    ]
+    planned, _result = run(conn, day2, tmp_path, "r2")
+    assert issues(planned).get("E109") == 1
+    assert accounts(conn).get("SN001") is None  # the account went: the student is in no synced school
+    assert members(conn, "CN").get("SN001") == "student"
+
+
 def test_oneroster_1_2_two_primary_roles_is_an_error_and_the_account_is_kept(conn, tmp_path):
     district = synth.generate(40, seed=5)
     cfg = config(source={"format": "oneroster_v1_2", "conn_id": "c"})

@@ -77,12 +77,6 @@ SELECT school_id, name, $run_id, NULL FROM apply_schools WHERE op = 'create';
 UPDATE schools SET name = p.name, updated_run = $run_id
 FROM apply_schools p WHERE p.school_id = schools.school_id AND p.op = 'update';
 
-INSERT INTO accounts
-SELECT (SELECT coalesce(max(account_id), 0) FROM accounts) + row_number() OVER (ORDER BY person_sid),
-       person_sid, role, school_id, given_name, family_name, email, phone, grade,
-       'pending', NULL, $run_id, NULL, NULL
-FROM apply_accounts WHERE op = 'create';
-
 -- Accounts updated, reactivated or removed: each row replaced by its new image (deleted, then inserted,
 -- as a rollback restores them), for the reason given at the memberships below. Email and phone are never
 -- in an update: they belong to the user once the account exists; nor is claimed_at (the app's).
@@ -104,6 +98,12 @@ WHERE p.op IN ('update', 'reactivate', 'remove');
 DELETE FROM accounts a WHERE EXISTS (SELECT 1 FROM replaced_accounts r WHERE r.person_sid = a.person_sid);
 
 INSERT INTO accounts SELECT * FROM replaced_accounts;
+
+INSERT INTO accounts
+SELECT (SELECT coalesce(max(account_id), 0) FROM accounts) + row_number() OVER (ORDER BY person_sid),
+       person_sid, role, school_id, given_name, family_name, email, phone, grade,
+       'pending', NULL, $run_id, NULL, NULL
+FROM apply_accounts WHERE op = 'create';
 
 INSERT INTO classes
 SELECT (SELECT coalesce(max(class_id), 0) FROM classes) + row_number() OVER (ORDER BY class_sid),
@@ -127,16 +127,13 @@ FROM apply_memberships p
 JOIN classes c USING (class_sid)
 JOIN accounts a USING (person_sid);
 
-INSERT INTO memberships
-SELECT class_id, account_id, role, 'active', $run_id, NULL, NULL
-FROM apply_membership_ids WHERE op = 'create';
-
 -- Memberships updated, reactivated or removed: each row is replaced by its new image (deleted, then
 -- inserted, as a rollback restores them), not updated in place: the same rows and values. In a DuckDB
 -- file an UPDATE keeps, per column, an undo image of every 2,048-row vector it touches, and a night's
 -- removals touch most of the table's vectors: at 1M students, three columns of 72k rows scattered over
 -- 14.6M held about 1.7 GB and the commit then thrashed against the 2 GB memory limit (1.7 s, against
--- 0.04 s for a delete of the same rows).
+-- 0.04 s for a delete of the same rows). Replaced before the creates are inserted (the replacement
+-- reads the table; in a first sync it is then still empty).
 CREATE OR REPLACE TEMP TABLE replaced_memberships AS
 SELECT m.* REPLACE (
            CASE WHEN p.op = 'remove' THEN m.role ELSE p.role END AS role,
@@ -151,6 +148,10 @@ DELETE FROM memberships m
 WHERE EXISTS (SELECT 1 FROM replaced_memberships r WHERE r.class_id = m.class_id AND r.account_id = m.account_id);
 
 INSERT INTO memberships SELECT * FROM replaced_memberships;
+
+INSERT INTO memberships
+SELECT class_id, account_id, role, 'active', $run_id, NULL, NULL
+FROM apply_membership_ids WHERE op = 'create';
 
 -- School states: on hold where a hold was not released (and since when: a school already on hold keeps
 -- its date), paused where deselected, else connected.
