@@ -83,44 +83,48 @@ def apply_plan(
         released = _gate_released(conn, run, summary, held_schools(conn, run_id), approvers)
         if blackout:  # the apply falls in a blackout window: schools with no hold wait too (offered next run)
             store.execute(conn, "apply/insert_blackout_holds", {"run_id": run_id, "reason": blackout})
-    with _stale_if_concurrent(run_id), store.transaction(conn):  # the roster, its log, the run's row: all or none
-        version = store.roster_version(conn)
-        if version != summary.roster_version:
-            raise PlanStale(
-                f"run {run_id}: the roster changed after this plan was computed (plan made on roster "
-                f"version {summary.roster_version}, roster is now {version}); nothing was applied."
-            )
-        store.execute(conn, "apply/create_released_schools")
-        store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
-        held = [r[0] for r in store.query(conn, "apply/select_held_schools", {"run_id": run_id})]
-        store.execute(conn, "apply/apply_plan", {"run_id": run_id})
-        # A rejected (or timed-out) run applied only its schools without a hold; its upload does not count
-        # as applied. A partly released one did apply: its schools still held are offered again next run.
-        run.status = {REJECT: "rejected", TIMED_OUT: "approval timed out"}.get(run.gate_answer or "", "applied")
-        mark = None
-        if run.status == "applied":  # what the next plan may be incremental on: the changes left, the roster
-            unapplied = store.query(conn, "apply/select_any_unapplied", {"run_id": run_id})[0][0]
-            store.execute(
-                conn,
-                "apply/create_unapplied_changes" if unapplied else "apply/create_no_unapplied_changes",
-                {"run_id": run_id},
-            )
-            # The roster as this apply leaves it. In PostgreSQL the app may write it once this commits:
-            # read here. A DuckDB file is this connection's alone until it closes (DuckDB's file lock, and
-            # in a PostgreSQL deployment the district's advisory lock, which every store.connect takes):
-            # read after the commit, where DuckDB scans on every thread (inside the transaction, on one:
-            # 1.3 s at 1M).
-            mark = membership_fingerprint(conn) if store.roster_in_postgres(conn) else None
-        counts = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
-        for entity, create, update, remove in store.query(conn, "apply/select_applied_counts"):
-            counts[entity] = {"create": create, "update": update, "remove": remove}
+    # The rows to apply are chosen before the roster's transaction (which reads them on every thread).
+    store.execute(conn, "apply/create_released_schools")
+    store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
+    store.execute(conn, "apply/prepare_apply", {"run_id": run_id})
+    try:
+        with _stale_if_concurrent(run_id), store.transaction(conn):  # the roster, its log, the run's row: all or none
+            version = store.roster_version(conn)
+            if version != summary.roster_version:
+                raise PlanStale(
+                    f"run {run_id}: the roster changed after this plan was computed (plan made on roster "
+                    f"version {summary.roster_version}, roster is now {version}); nothing was applied."
+                )
+            held = [r[0] for r in store.query(conn, "apply/select_held_schools", {"run_id": run_id})]
+            store.execute(conn, "apply/apply_plan", {"run_id": run_id})
+            # A rejected (or timed-out) run applied only its schools without a hold; its upload does not count
+            # as applied. A partly released one did apply: its schools still held are offered again next run.
+            run.status = {REJECT: "rejected", TIMED_OUT: "approval timed out"}.get(run.gate_answer or "", "applied")
+            mark = None
+            if run.status == "applied":  # what the next plan may be incremental on: the changes left, the roster
+                unapplied = store.query(conn, "apply/select_any_unapplied", {"run_id": run_id})[0][0]
+                store.execute(
+                    conn,
+                    "apply/create_unapplied_changes" if unapplied else "apply/create_no_unapplied_changes",
+                    {"run_id": run_id},
+                )
+                # The roster as this apply leaves it. In PostgreSQL the app may write it once this commits:
+                # read here. A DuckDB file is this connection's alone until it closes (DuckDB's file lock, and
+                # in a PostgreSQL deployment the district's advisory lock, which every store.connect takes):
+                # read after the commit, where DuckDB scans on every thread (inside the transaction, on one:
+                # 1.3 s at 1M).
+                mark = membership_fingerprint(conn) if store.roster_in_postgres(conn) else None
+            counts = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
+            for entity, create, update, remove in store.query(conn, "apply/select_applied_counts"):
+                counts[entity] = {"create": create, "update": update, "remove": remove}
+            run.logical_date = logical_date or run.logical_date
+            run.landing_sha256 = landing_sha256 or run.landing_sha256
+            run.roster_version_before = version
+            run.counts = counts
+            run.applied_at = datetime.now(UTC).replace(tzinfo=None)
+            save_sync_run(conn, run)
+    finally:
         store.execute(conn, "apply/drop_apply_tables")
-        run.logical_date = logical_date or run.logical_date
-        run.landing_sha256 = landing_sha256 or run.landing_sha256
-        run.roster_version_before = version
-        run.counts = counts
-        run.applied_at = datetime.now(UTC).replace(tzinfo=None)
-        save_sync_run(conn, run)
     if run.status == "applied":  # the older runs' snapshots and plans go (the next apply does it if we die here)
         with store.transaction(conn):
             mark = mark or membership_fingerprint(conn)

@@ -1,44 +1,6 @@
--- Apply a run's frozen plan for the released schools (temp table released_schools(school_id)).
--- Runs inside the caller's transaction. The change log is written first, from the roster as it was.
-
-CREATE OR REPLACE TEMP TABLE apply_schools AS
-SELECT * FROM plan_schools WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools);
--- An additive district (mode additive, as the plan recorded it) never applies a removal: the plan lists
--- them, the apply skips them.
-CREATE OR REPLACE TEMP TABLE apply_mode AS
-SELECT coalesce((SELECT settings->>'mode' FROM plan_runs WHERE run_id = $run_id), 'full') = 'additive' AS additive;
--- Schools this run keeps on hold: an account or class moving out of one of them waits with it, and so
--- do its memberships, even when the school it moves to was released (a move changes both schools).
-CREATE OR REPLACE TEMP TABLE kept_moves AS
-WITH kept AS (
-    SELECT school_id FROM plan_holds WHERE run_id = $run_id
-    EXCEPT SELECT school_id FROM released_schools
-)
-SELECT 'account' AS entity, p.person_sid AS key FROM plan_accounts p JOIN accounts r USING (person_sid)
-WHERE p.run_id = $run_id AND r.school_id <> p.school_id AND r.school_id IN (SELECT school_id FROM kept)
-UNION ALL
-SELECT 'class', p.class_sid FROM plan_classes p JOIN classes r USING (class_sid)
-WHERE p.run_id = $run_id AND r.school_id <> p.school_id AND r.school_id IN (SELECT school_id FROM kept);
-CREATE OR REPLACE TEMP TABLE apply_accounts AS
-SELECT * FROM plan_accounts WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
-  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove')
-  AND person_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'account');
-CREATE OR REPLACE TEMP TABLE apply_classes AS
-SELECT * FROM plan_classes WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
-  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove')
-  AND class_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'class');
-CREATE OR REPLACE TEMP TABLE apply_memberships AS
-SELECT * FROM plan_memberships WHERE run_id = $run_id AND school_id IN (SELECT school_id FROM released_schools)
-  AND NOT ((SELECT additive FROM apply_mode) AND op = 'remove')
-  AND person_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'account')
-  AND class_sid NOT IN (SELECT key FROM kept_moves WHERE entity = 'class');
-
--- The roster ids of the memberships this apply changes (not creates): their before images are read by
--- these ids, so the log reads only the rows it logs.
-CREATE OR REPLACE TEMP TABLE changed_membership_ids AS
-SELECT p.class_sid, p.person_sid, c.class_id, a.account_id
-FROM apply_memberships p JOIN classes c USING (class_sid) JOIN accounts a USING (person_sid)
-WHERE p.op <> 'create';
+-- Apply a run's frozen plan: the rows apply/prepare_apply chose (apply_schools, apply_accounts,
+-- apply_classes, apply_memberships, changed_membership_ids). Runs inside the caller's transaction. The
+-- change log is written first, from the roster as it was.
 
 -- A create's after image is the created row itself (created_run = this run): logging each one would
 -- double the write of a first sync (17M rows at 1M students) for nothing an undo needs.
@@ -121,12 +83,6 @@ WHERE p.class_sid = classes.class_sid AND p.op IN ('update', 'reactivate');
 UPDATE classes SET status = 'archived', removed_run = $run_id, updated_run = $run_id
 FROM apply_classes p WHERE p.class_sid = classes.class_sid AND p.op = 'remove';
 
-CREATE OR REPLACE TEMP TABLE apply_membership_ids AS
-SELECT p.op, p.role, c.class_id, a.account_id, p.class_sid, p.person_sid
-FROM apply_memberships p
-JOIN classes c USING (class_sid)
-JOIN accounts a USING (person_sid);
-
 -- Memberships updated, reactivated or removed: each row is replaced by its new image (deleted, then
 -- inserted, as a rollback restores them), not updated in place: the same rows and values. In a DuckDB
 -- file an UPDATE keeps, per column, an undo image of every 2,048-row vector it touches, and a night's
@@ -141,7 +97,7 @@ SELECT m.* REPLACE (
            $run_id AS updated_run,
            CASE WHEN p.op = 'remove' THEN $run_id END AS removed_run)
 FROM memberships m
-JOIN apply_membership_ids p ON p.class_id = m.class_id AND p.account_id = m.account_id
+JOIN changed_membership_ids p ON p.class_id = m.class_id AND p.account_id = m.account_id
 WHERE p.op IN ('update', 'reactivate', 'remove');
 
 DELETE FROM memberships m
@@ -149,9 +105,11 @@ WHERE EXISTS (SELECT 1 FROM replaced_memberships r WHERE r.class_id = m.class_id
 
 INSERT INTO memberships SELECT * FROM replaced_memberships;
 
+-- Created memberships, by the ids of their class and account (made above when new).
 INSERT INTO memberships
-SELECT class_id, account_id, role, 'active', $run_id, NULL, NULL
-FROM apply_membership_ids WHERE op = 'create';
+SELECT c.class_id, a.account_id, p.role, 'active', $run_id, NULL, NULL
+FROM apply_memberships p JOIN classes c USING (class_sid) JOIN accounts a USING (person_sid)
+WHERE p.op = 'create';
 
 -- School states: on hold where a hold was not released (and since when: a school already on hold keeps
 -- its date), paused where deselected, else connected.

@@ -11,4 +11,6 @@ WHERE run_id = $run_id AND class_sid NOT IN (SELECT class_sid FROM apply_classes
 UNION ALL
 SELECT 'membership', class_sid, person_sid FROM plan_memberships p
 WHERE run_id = $run_id
-  AND NOT EXISTS (SELECT 1 FROM apply_membership_ids a WHERE a.class_sid = p.class_sid AND a.person_sid = p.person_sid);
+  AND NOT EXISTS (SELECT 1 FROM changed_membership_ids a WHERE a.class_sid = p.class_sid AND a.person_sid = p.person_sid)
+  AND NOT EXISTS (SELECT 1 FROM memberships m JOIN classes c USING (class_id) JOIN accounts a USING (account_id)
+                  WHERE m.created_run = $run_id AND c.class_sid = p.class_sid AND a.person_sid = p.person_sid);
