@@ -62,15 +62,15 @@ DELETE FROM accounts a WHERE EXISTS (SELECT 1 FROM replaced_accounts r WHERE r.p
 INSERT INTO accounts SELECT * FROM replaced_accounts;
 
 INSERT INTO accounts
-SELECT (SELECT coalesce(max(account_id), 0) FROM accounts) + row_number() OVER (ORDER BY person_sid),
-       person_sid, role, school_id, given_name, family_name, email, phone, grade,
+SELECT (SELECT coalesce(max(account_id), 0) FROM accounts) + c.n,
+       p.person_sid, p.role, p.school_id, p.given_name, p.family_name, p.email, p.phone, p.grade,
        'pending', NULL, $run_id, NULL, NULL
-FROM apply_accounts WHERE op = 'create';
+FROM apply_accounts p JOIN created_account_numbers c ON c.plan_row = p.rowid;
 
 INSERT INTO classes
-SELECT (SELECT coalesce(max(class_id), 0) FROM classes) + row_number() OVER (ORDER BY class_sid),
-       class_sid, school_id, sis_name, NULL, term, period, subject, grade, status, $run_id, NULL, NULL
-FROM apply_classes WHERE op = 'create';
+SELECT (SELECT coalesce(max(class_id), 0) FROM classes) + c.n,
+       p.class_sid, p.school_id, p.sis_name, NULL, p.term, p.period, p.subject, p.grade, p.status, $run_id, NULL, NULL
+FROM apply_classes p JOIN created_class_numbers c ON c.plan_row = p.rowid;
 
 -- app_name is the app's: a sync never writes it.
 UPDATE classes

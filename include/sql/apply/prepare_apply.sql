@@ -41,3 +41,11 @@ CREATE OR REPLACE TEMP TABLE changed_membership_ids AS
 SELECT p.op, p.role, p.class_sid, p.person_sid, c.class_id, a.account_id
 FROM apply_memberships p JOIN classes c USING (class_sid) JOIN accounts a USING (person_sid)
 WHERE p.op <> 'create';
+
+-- Each created account's and class's place among the run's creates, in source-id order: its roster id
+-- is the roster's largest plus this. Numbered here: inside the apply's transaction the numbering took
+-- about 3 s for a first sync's 2.4M accounts, here 0.3 s.
+CREATE OR REPLACE TEMP TABLE created_account_numbers AS
+SELECT rowid AS plan_row, row_number() OVER (ORDER BY person_sid) AS n FROM apply_accounts WHERE op = 'create';
+CREATE OR REPLACE TEMP TABLE created_class_numbers AS
+SELECT rowid AS plan_row, row_number() OVER (ORDER BY class_sid) AS n FROM apply_classes WHERE op = 'create';
