@@ -168,8 +168,8 @@ def test_a_run_whose_plan_another_apply_removed_is_refused_as_superseded(conn, t
 
 
 def test_an_apply_replaces_each_changed_row_once_and_keeps_what_the_user_and_the_app_own(conn, tmp_path):
-    """Changed accounts and memberships are replaced (deleted, inserted), not updated in place: every
-    other column stays, each row is there once, the ids stay, and the roster is what an UPDATE leaves."""
+    """Changed accounts and memberships are replaced (deleted, inserted) in a DuckDB file and updated in
+    place in PostgreSQL: either way every other column stays, each row is there once, the ids stay."""
     sync(conn, small_district(), tmp_path, "r1")
     claimed = "UPDATE accounts SET status = 'active', claimed_at = TIMESTAMP '2026-09-01', email = ?, phone = ? "
     conn.execute(claimed + "WHERE person_sid IN ('TN', 'SN001')", ["mine@example.org", "+15550100"])

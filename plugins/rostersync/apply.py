@@ -97,6 +97,11 @@ def apply_plan(
                 )
             held = [r[0] for r in store.query(conn, "apply/select_held_schools", {"run_id": run_id})]
             store.execute(conn, "apply/apply_plan", {"run_id": run_id})
+            # Changed rows: updated in place in PostgreSQL (the app's tables may refer to them), replaced
+            # in a DuckDB file (where an update of rows all over a big table holds memory per column).
+            changes = "apply/change_rows_postgres" if store.roster_in_postgres(conn) else "apply/change_rows_duckdb"
+            store.execute(conn, changes, {"run_id": run_id})
+            store.execute(conn, "apply/create_rows", {"run_id": run_id})
             # A rejected (or timed-out) run applied only its schools without a hold; its upload does not count
             # as applied. A partly released one did apply: its schools still held are offered again next run.
             run.status = {REJECT: "rejected", TIMED_OUT: "approval timed out"}.get(run.gate_answer or "", "applied")
