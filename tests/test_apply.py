@@ -196,3 +196,26 @@ def test_an_apply_replaces_each_changed_row_once_and_keeps_what_the_user_and_the
         "SELECT count(*) FROM (SELECT class_id, account_id FROM memberships GROUP BY ALL HAVING count(*) > 1)"
     ).fetchone() == (0,)
     assert conn.execute("SELECT count(*) - count(DISTINCT person_sid) FROM accounts").fetchone() == (0,)
+
+
+def test_a_roster_row_given_twice_is_changed_once_per_row_and_not_multiplied(conn, tmp_path):
+    """A roster that already holds an account twice (its id and person twice): a removal deactivates both
+    rows and removes each membership row once, as an UPDATE would; nothing is added."""
+    sync(conn, small_district(), tmp_path, "r1")
+    conn.execute("INSERT INTO accounts SELECT * FROM accounts WHERE person_sid = 'SN001'")
+    counted = (
+        "SELECT (SELECT count(*) FROM accounts WHERE person_sid = 'SN001'), (SELECT count(*) FROM memberships "
+        "WHERE account_id IN (SELECT account_id FROM accounts WHERE person_sid = 'SN001'))"
+    )
+    before = conn.execute(counted).fetchone()
+    day2 = small_district()
+    day2.users = [u for u in day2.users if u[0] != "SN001"]
+    sync(conn, day2, tmp_path, "r2")
+    assert conn.execute(counted).fetchone() == before
+    assert conn.execute("SELECT DISTINCT status FROM accounts WHERE person_sid = 'SN001'").fetchall() == [
+        ("deactivated",)
+    ]
+    assert conn.execute(
+        "SELECT DISTINCT status FROM memberships WHERE account_id IN "
+        "(SELECT account_id FROM accounts WHERE person_sid = 'SN001')"
+    ).fetchall() == [("removed",)]

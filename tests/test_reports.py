@@ -225,10 +225,32 @@ def test_the_csv_lines_built_in_sql_are_the_lines_csv_writer_writes(rows):
             "reports/select_csv_lines",
             query=store.Fragment("SELECT a, b, c, n FROM t"),
             group=store.Fragment('"g"'),
-            keys=store.Fragment('report."n" AS "g"'),
-            order=store.Fragment('"n"'),
+            hidden=store.Fragment('"g", "o"'),
+            keys=store.Fragment('report."n" AS "g", report."n" AS "o"'),
+            order=store.Fragment('"o"'),
         )
         lines = [line for _n, line in conn.execute(text).fetchall()]
     finally:
         conn.close()
     assert lines == [reports.csv_line([*row, n]) for n, row in enumerate(rows)]
+
+
+def test_report_rows_are_grouped_and_sorted_by_their_values_not_their_csv_text(conn, tmp_path):
+    """Two school ids whose CSV cells read alike (`=s` is written `'=s`, as is the id `'=s` itself; NULL
+    and '' are both empty) keep their own files, and rows sort by their values, NULL school last."""
+    schools = ["=s", "'=s", None, "", "b,c", "-a"]
+    keys = ["-b", "a,b", "=k", "plain", '"q"']
+    rows = [(key, school) for school in schools for key in keys]
+    conn.executemany(
+        "INSERT INTO record_issues (run_id, code, severity, entity, key, school_sid) "
+        "VALUES ('r9', 'E101', 'error', 'person', ?, ?)",
+        rows,
+    )
+    written = reports.write_record_issues(conn, "r9", tmp_path)
+    with written["E101"].open(newline="") as handle:
+        listed = [(r["school_sid"], r["source_id"]) for r in csv.DictReader(handle)]
+    expected = sorted(rows, key=lambda r: (r[1] is None, r[1] or "", r[0]))
+    assert listed == [(safe_cell(s), safe_cell(k)) for k, s in expected]
+    for school in schools[:2] + schools[3:]:
+        with (reports.school_folder(tmp_path, school) / "issues_E101.csv").open(newline="") as handle:
+            assert [r["source_id"] for r in csv.DictReader(handle)] == [safe_cell(k) for k in sorted(keys)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -83,11 +83,11 @@ def apply_plan(
         released = _gate_released(conn, run, summary, held_schools(conn, run_id), approvers)
         if blackout:  # the apply falls in a blackout window: schools with no hold wait too (offered next run)
             store.execute(conn, "apply/insert_blackout_holds", {"run_id": run_id, "reason": blackout})
-    # The rows to apply are chosen before the roster's transaction (which reads them on every thread).
-    store.execute(conn, "apply/create_released_schools")
-    store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
-    store.execute(conn, "apply/prepare_apply", {"run_id": run_id})
     try:
+        # The rows to apply are chosen before the roster's transaction (which reads them on every thread).
+        store.execute(conn, "apply/create_released_schools")
+        store.execute(conn, "apply/insert_released_schools", {"run_id": run_id, "released": released})
+        store.execute(conn, "apply/prepare_apply", {"run_id": run_id})
         with _stale_if_concurrent(run_id), store.transaction(conn):  # the roster, its log, the run's row: all or none
             version = store.roster_version(conn)
             if version != summary.roster_version:
@@ -128,8 +128,11 @@ def apply_plan(
             run.counts = counts
             run.applied_at = datetime.now(UTC).replace(tzinfo=None)
             save_sync_run(conn, run)
-    finally:
-        store.execute(conn, "apply/drop_apply_tables")
+    except BaseException:
+        with suppress(duckdb.Error):  # the failure is what the caller must see, not a failed cleanup
+            store.execute(conn, "apply/drop_apply_tables")
+        raise
+    store.execute(conn, "apply/drop_apply_tables")
     if run.status == "applied":  # the older runs' snapshots and plans go (the next apply does it if we die here)
         with store.transaction(conn):
             mark = mark or membership_fingerprint(conn)

@@ -131,24 +131,29 @@ def _write_grouped(
     batch: int = 20_000,
 ) -> tuple[list[str], set[Path]]:
     """Stream the rows of report query `name` into CSVs: the columns `group` say which group a row is
-    in, `paths(group values)` the files the group's rows go to. The rows come sorted by the columns
-    `order` (ascending, NULL last), which must keep each file's rows together: one pass, one open file
-    per position in `paths`. Each row's CSV line is
-    built in SQL (reports/select_csv_lines: formula cells neutralised as `safe_cell` does, quoted as csv.writer
-    quotes); here lines are only written. Returns the query's header and the files written."""
+    in, `paths(group values)` the files the group's rows go to. The rows come sorted by the values of
+    the columns `order` (ascending, NULL last), which must keep each file's rows together: one pass, one
+    open file per position in `paths`. Each row's CSV line is built in SQL (reports/select_csv_lines:
+    formula cells neutralised as `safe_cell` does, quoted as csv.writer quotes); here lines are only
+    written. Returns the query's header and the files written."""
     query = store.Fragment(store.split_statements(store.sql(name))[0])
     described = conn.execute(store.sql_with("reports/describe_query", query=query), store.bind(query, params))
     header = [d[0] for d in described.description]
     store.execute(conn, "reports/create_csv_macros")
     keys = [store.identifier(f"__group_{i}") for i in range(len(group))]
+    sort = [store.identifier(f"__order_{i}") for i in range(len(order))]
     cursor = conn.execute(
         store.sql_with(
             "reports/select_csv_lines",
             query=query,
             group=store.Fragment(", ".join(keys)),
-            order=store.Fragment(", ".join(store.identifier(c) for c in order)),
+            hidden=store.Fragment(", ".join([*keys, *sort])),
+            order=store.Fragment(", ".join(f"{k} NULLS LAST" for k in sort)),
             keys=store.Fragment(
-                ", ".join(f"report.{store.identifier(c)} AS {k}" for c, k in zip(group, keys, strict=True))
+                ", ".join(
+                    f"report.{store.identifier(c)} AS {k}"
+                    for c, k in [*zip(group, keys, strict=True), *zip(order, sort, strict=True)]
+                )
             ),
         ),
         store.bind(query, params),

@@ -6,7 +6,9 @@
 -- image of every 2,048-row vector it touches, and a night's removals touch most of the table's vectors:
 -- at 1M students, three columns of 72k memberships scattered over 14.6M held about 1.7 GB and the commit
 -- then thrashed against the 2 GB memory limit (1.7 s, against 0.04 s for a delete of the same rows).
--- Before the creates: the replacement reads the table, in a first sync still empty.
+-- Before the creates: the replacement reads the table, in a first sync still empty. One plan row per key
+-- (a roster with two rows for one id may give two): each roster row is replaced once, as an UPDATE
+-- changes it once.
 
 CREATE OR REPLACE TEMP TABLE replaced_accounts AS
 SELECT a.* REPLACE (
@@ -20,8 +22,9 @@ SELECT a.* REPLACE (
                      WHEN 'reactivate' THEN CASE WHEN a.claimed_at IS NULL THEN 'pending' ELSE 'active' END
                      ELSE a.status END AS status,
            CASE p.op WHEN 'remove' THEN $run_id WHEN 'reactivate' THEN NULL ELSE a.removed_run END AS removed_run)
-FROM accounts a JOIN apply_accounts p ON p.person_sid = a.person_sid
-WHERE p.op IN ('update', 'reactivate', 'remove');
+FROM accounts a
+JOIN (SELECT DISTINCT ON (person_sid) * FROM apply_accounts WHERE op IN ('update', 'reactivate', 'remove')) p
+  ON p.person_sid = a.person_sid;
 
 DELETE FROM accounts a WHERE EXISTS (SELECT 1 FROM replaced_accounts r WHERE r.person_sid = a.person_sid);
 
@@ -34,8 +37,9 @@ SELECT m.* REPLACE (
            $run_id AS updated_run,
            CASE WHEN p.op = 'remove' THEN $run_id END AS removed_run)
 FROM memberships m
-JOIN changed_membership_ids p ON p.class_id = m.class_id AND p.account_id = m.account_id
-WHERE p.op IN ('update', 'reactivate', 'remove');
+JOIN (SELECT DISTINCT ON (class_id, account_id) * FROM changed_membership_ids
+      WHERE op IN ('update', 'reactivate', 'remove')) p
+  ON p.class_id = m.class_id AND p.account_id = m.account_id;
 
 DELETE FROM memberships m
 WHERE EXISTS (SELECT 1 FROM replaced_memberships r WHERE r.class_id = m.class_id AND r.account_id = m.account_id);

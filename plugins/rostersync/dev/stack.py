@@ -392,16 +392,19 @@ class Api:
         return detail
 
     def wait_until(self, what: str, check: Any, timeout: float, every: float = 2.0) -> Any:
+        """`check()` until it returns something true; a connection refused or an HTTP error (a server
+        still starting, an auth backend not ready yet) is tried again, and named if it is the last."""
         deadline = time.monotonic() + timeout
+        last: Exception | None = None
         while time.monotonic() < deadline:
             try:
                 result = check()
-            except (requests.ConnectionError, RuntimeError):
-                result = None
+            except (requests.ConnectionError, requests.HTTPError, RuntimeError) as error:
+                result, last = None, error
             if result:
                 return result
             time.sleep(every)
-        raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
+        raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s" + (f" (last: {last})" if last else ""))
 
     def sync_once(self, dag_id: str, answer: str = "Approve", timeout: float = 900, conf: dict | None = None) -> dict:
         """Trigger one run (with `conf`), answer its gate if it waits at one, wait for it to end."""
