@@ -99,7 +99,8 @@ def apply_plan(
             store.execute(conn, "apply/apply_plan", {"run_id": run_id})
             # Changed rows: updated in place in PostgreSQL (the app's tables may refer to them), replaced
             # in a DuckDB file (where an update of rows all over a big table holds memory per column).
-            changes = "apply/change_rows_postgres" if store.roster_in_postgres(conn) else "apply/change_rows_duckdb"
+            in_postgres = store.roster_in_postgres(conn)
+            changes = "apply/change_rows_postgres" if in_postgres else "apply/change_rows_duckdb"
             store.execute(conn, changes, {"run_id": run_id})
             store.execute(conn, "apply/create_rows", {"run_id": run_id})
             # A rejected (or timed-out) run applied only its schools without a hold; its upload does not count
@@ -118,7 +119,7 @@ def apply_plan(
                 # in a PostgreSQL deployment the district's advisory lock, which every store.connect takes):
                 # read after the commit, where DuckDB scans on every thread (inside the transaction, on one:
                 # 1.3 s at 1M).
-                mark = membership_fingerprint(conn) if store.roster_in_postgres(conn) else None
+                mark = membership_fingerprint(conn) if in_postgres else None
             counts = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
             for entity, create, update, remove in store.query(conn, "apply/select_applied_counts"):
                 counts[entity] = {"create": create, "update": update, "remove": remove}

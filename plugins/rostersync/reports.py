@@ -131,11 +131,11 @@ def _write_grouped(
     batch: int = 20_000,
 ) -> tuple[list[str], set[Path]]:
     """Stream the rows of report query `name` into CSVs: the columns `group` say which group a row is
-    in, `paths(group values)` the files the group's rows go to. The rows come sorted by the values of
-    the columns `order` (ascending, NULL last), which must keep each file's rows together: one pass, one
-    open file per position in `paths`. Each row's CSV line is built in SQL (reports/select_csv_lines:
-    formula cells neutralised as `safe_cell` does, quoted as csv.writer quotes); here lines are only
-    written. Returns the query's header and the files written."""
+    in, `paths(its values, a tuple)` the files the group's rows go to. The rows come sorted by the
+    values of the columns `order` (ascending, NULL last), which must keep each file's rows together: one
+    pass, one open file per position in `paths`. Each row's CSV line is built in SQL
+    (reports/select_csv_lines: formula cells neutralised as `safe_cell` does, quoted as csv.writer
+    quotes); here lines are only written. Returns the query's header and the files written."""
     query = store.Fragment(store.split_statements(store.sql(name))[0])
     described = conn.execute(store.sql_with("reports/describe_query", query=query), store.bind(query, params))
     header = [d[0] for d in described.description]
@@ -165,7 +165,7 @@ def _write_grouped(
         while rows := cursor.fetchmany(batch):
             for key, lines in groupby(rows, key=lambda row: row[:-1]):
                 text = "".join(row[-1] for row in lines)
-                for slot, path in enumerate(paths(key[0] if len(group) == 1 else key)):
+                for slot, path in enumerate(paths(key)):
                     opened = open_files.get(slot)
                     if opened is None or opened[0] != path:
                         if opened is not None:
@@ -203,7 +203,7 @@ def write_destructive_changes(conn: duckdb.DuckDBPyConnection, run_id: str, fold
         {"run_id": run_id},
         ["school_id"],
         ["school_id", "entity", "source_id"],
-        lambda school_id: [path, school_folder(folder, sids.get(school_id, school_id)) / path.name],
+        lambda key: [path, school_folder(folder, sids.get(key[0], key[0])) / path.name],
     )
     if path not in written:  # no removals: the file says so with its header
         write_csv(path, header, [])
