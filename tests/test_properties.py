@@ -121,7 +121,8 @@ def careless(draw, upload: Upload) -> Upload:
 @st.composite
 def next_day(draw, upload: Upload) -> Upload:
     """The upload a day later: a few records gone (people, classes, enrollments, links), a few renamed,
-    a few new enrollments; the rest as it was."""
+    a few new enrollments, sometimes a new student (with their school, classes and a guardian); the rest as
+    it was."""
     up = Upload(**{k: list(v) for k, v in upload.__dict__.items()})
     for name in ("users", "school_enrollments", "classes", "class_enrollments", "relationships"):
         rows = getattr(up, name)
@@ -133,6 +134,16 @@ def next_day(draw, upload: Upload) -> Upload:
         up.users[i] = (*user[:3], user[3] + "-y", *user[4:])
     for _ in range(draw(st.integers(0, 2))):
         up.class_enrollments.append((f"C{draw(st.integers(0, 5))}", f"S{draw(st.integers(0, 24))}", "student", ""))
+    if draw(st.booleans()):  # a new student: rows only the new day has, in every table that names them
+        n = draw(st.integers(25, 28))
+        school = SCHOOLS[n % 2]
+        if not any(u[0] == f"S{n}" for u in up.users):
+            up.users.append((f"S{n}", "student", "New", f"Comer{n}", f"s{n}@s.org", "", "", "3", ""))
+            up.school_enrollments.append((school, f"S{n}"))
+            up.class_enrollments += [(c, f"S{n}", "student", "false") for c, s, *_ in up.classes if s == school]
+            guardians = sorted({g for _, g, *_ in up.relationships})
+            if guardians:
+                up.relationships.append((f"S{n}", draw(st.sampled_from(guardians)), "Parent", "guardian"))
     return up
 
 
