@@ -2,8 +2,8 @@
 
 import copy
 
-from roster_helpers import config, live, small_district, sync, sync_owned_state
-from rostersync import store
+from roster_helpers import answer_gate, config, live, prepare, small_district, sync, sync_owned_state
+from rostersync import apply, store
 
 
 def test_the_same_snapshot_twice_changes_nothing_and_needs_no_gate(conn, tmp_path):
@@ -102,3 +102,51 @@ def test_only_the_roles_the_district_selected_get_accounts(conn, tmp_path):
     roles = dict(conn.execute("SELECT role, count(*) FROM accounts GROUP BY role").fetchall())
     assert roles == {"teacher": 2, "student": 40}
     assert conn.execute("SELECT count(*) FROM memberships WHERE role = 'parent'").fetchone()[0] == 0
+
+
+def test_the_membership_diff_in_several_passes_plans_what_one_pass_plans(conn, tmp_path, monkeypatch):
+    """A district too big for one pass under DuckDB's memory bound is diffed one hash partition of its
+    classes at a time. A first sync, and a full plan of the next day (creates, removals, a student who moves
+    class, a parent whose child leaves, a skipped enrollment, a
+    class gone), plan in several passes the very rows one pass plans."""
+    from rostersync import plan
+
+    day1 = small_district(students_per_school=6, schools=("N", "S", "E", "W"))
+    for s in ("N", "S", "E", "W"):
+        for k in (2, 3):
+            day1.classes.append((f"C{s}{k}", s, f"Art {s}{k}", "2026", str(k)))
+            day1.class_enrollments.append((f"C{s}{k}", f"T{s}", "teacher", "true"))
+            day1.class_enrollments += [(f"C{s}{k}", f"S{s}{n:03d}", "student", "false") for n in range(k, 6)]
+    day2 = copy.deepcopy(day1)
+    day2.class_enrollments = [
+        e for e in day2.class_enrollments if e[:2] not in {("CN2", "SN003"), ("CS3", "SS004"), ("CE", "SE000")}
+    ]
+    day2.class_enrollments += [("CN2", "SN000", "student", "false"), ("CW2", "SW001", "teacher", "false")]
+    day2.classes = [c for c in day2.classes if c[0] != "CE3"]
+    day2.class_enrollments = [e for e in day2.class_enrollments if e[0] != "CE3"]
+    passes = []
+    several = plan.membership_passes
+
+    def counted(conn, scope):
+        passes.append(several(conn, scope))
+        return passes[-1]
+
+    def rows(run_id: str) -> list:
+        return conn.execute(
+            "SELECT * EXCLUDE (run_id) FROM plan_memberships WHERE run_id = ? ORDER BY ALL", [run_id]
+        ).fetchall()
+
+    monkeypatch.setattr(plan, "membership_passes", counted)
+    for run_id, upload in (("r1", day1), ("r2", day2)):
+        monkeypatch.setattr(plan, "PLAN_ROWS_PER_GIB", 8)  # 14 rows a pass under the 2 GB bound
+        prepare(conn, upload, tmp_path, run_id)
+        plan.compute_plan(conn, config(), run_id, full=True)
+        in_passes = rows(run_id)
+        monkeypatch.setattr(plan, "PLAN_ROWS_PER_GIB", 4_000_000)
+        plan.compute_plan(conn, config(), run_id, full=True)
+        assert passes[-2] > 3 and passes[-1] == 1
+        assert rows(run_id) == in_passes
+        answer_gate(conn, run_id)
+        apply.apply_plan(conn, run_id)
+    ops = {op for op, *_ in in_passes}
+    assert ops == {"create", "remove"}

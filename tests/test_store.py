@@ -5,6 +5,7 @@ import sys
 import textwrap
 import time
 
+import duckdb
 import pytest
 from rostersync import store
 
@@ -99,3 +100,20 @@ def test_a_file_from_a_newer_duckdb_is_refused_clearly_and_left_as_it_is(tmp_pat
     assert refused.value.code == "R054" and "EXPORT DATABASE" in str(refused.value)
     assert time.monotonic() - started < 30  # refused at once, not retried as a lock
     assert path.read_bytes() == written
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2GB", 2 * 10**9), ("512MiB", 512 * 2**20), ("1.5 GiB", int(1.5 * 2**30)), ("800mb", 800 * 10**6)],
+)
+def test_the_memory_bound_is_read_in_bytes_as_duckdb_reads_it(monkeypatch, text, expected):
+    """The plan's passes follow the bound: GB is 10^9 bytes, GiB 2^30, as DuckDB's own SET reads them."""
+    monkeypatch.setenv("ROSTERSYNC_DUCKDB_MEMORY", text)
+    assert store.memory_limit_bytes() == expected
+    conn = duckdb.connect(config={"memory_limit": text})
+    try:
+        (shown,) = conn.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+    finally:
+        conn.close()
+    number, unit = shown.split()  # one decimal: 2GB shows as 1.8 GiB, 2GiB as 2.0 GiB (7% apart)
+    assert abs(float(number) * {"MiB": 2**20, "GiB": 2**30}[unit] - expected) < 0.05 * expected

@@ -125,11 +125,13 @@ def compute_plan(
                     "base_run": base or "",
                 },
             )
-            store.query_text(
-                conn,
-                store.sql_with("plan/insert_plan_memberships", **scope),
-                {"run_id": run_id, "suppress_removals": suppress},
-            )
+            parts = membership_passes(conn, scope)
+            for part in range(parts):
+                store.query_text(
+                    conn,
+                    store.sql_with("plan/insert_plan_memberships", **scope),
+                    {"run_id": run_id, "suppress_removals": suppress, "part": part, "parts": parts},
+                )
             insert_holds(conn, config, run_id, now)
     finally:
         store.execute(conn, "plan/drop_prepared")
@@ -143,6 +145,21 @@ INCREMENT_SCOPE = {
     "roster_memberships": "scoped_roster_memberships",
 }
 """The names insert_plan_memberships is filled with: every pair, or prepare_increment's scope."""
+
+
+PLAN_ROWS_PER_GIB = 4_000_000
+"""How many rows (the run's enrollments plus the roster's memberships) one pass of the membership diff
+may read per GiB of DuckDB's memory bound. At 1M students a full plan over a filled roster reads 20.8M
+rows: in one pass it ran out of a 2 GB bound (3 times in 4), in two passes it took 8.7 s. 4M a GiB gives
+three passes there, and one for a first sync's 6.2M (8.8 s; it peaked at 2.5 GiB of RSS)."""
+
+
+def membership_passes(conn: duckdb.DuckDBPyConnection, scope: dict[str, str]) -> int:
+    """How many passes the membership diff takes, each over the classes of one hash partition (a class's
+    pairs, direct and parent, are all in one pass: nothing crosses a partition)."""
+    (rows,) = store.query_text(conn, store.sql_with("plan/select_membership_rows", **scope))[0]
+    per_pass = max(1, int(PLAN_ROWS_PER_GIB * store.memory_limit_bytes() / 2**30))
+    return max(1, -(-int(rows) // per_pass))
 
 
 def membership_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:

@@ -225,6 +225,17 @@ def _settings() -> dict[str, str | bool | int | float | list[str]]:
     return {"memory_limit": limit}
 
 
+_BYTES = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_BYTES |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_limit_bytes() -> int:
+    """DuckDB's memory bound in bytes, as DuckDB reads it (GB is 10^9 bytes, GiB 2^30)."""
+    limit = str(_settings()["memory_limit"]).lower()  # checked by _settings against MEMORY_LIMIT
+    unit = re.sub(r"[\d.\s]", "", limit)
+    return int(float(limit.removesuffix(unit)) * _BYTES[unit])
+
+
 def _configure(conn: duckdb.DuckDBPyConnection) -> None:
     execute(conn, "store/configure")
 
