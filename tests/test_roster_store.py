@@ -430,3 +430,25 @@ def test_a_nightly_plan_is_incremental_and_an_app_change_to_memberships_makes_it
         assert after_app.base_run is None
         assert after_app.roster_version != full.roster_version
         assert after_app.changes["memberships"]["create"] == 2  # the owners' memberships, back
+
+
+@pytest.mark.parametrize(
+    ("change", "planned"),
+    [
+        ("UPDATE accounts SET given_name = 'Renamed' WHERE person_sid = 'SN004'", "update"),
+        ("UPDATE accounts SET school_id = 'S' WHERE person_sid = 'PN005'", "update"),
+        ("UPDATE accounts SET status = 'deactivated' WHERE person_sid = 'TS'", "reactivate"),
+    ],
+)
+def test_an_app_change_to_an_account_the_sync_owns_makes_the_next_plan_full(tmp_path, change, planned):
+    """The incremental plan diffs only the accounts whose records changed: an account the app changed in a
+    column the sync owns (a name, a school, a status) must still be put back, so the roster's fingerprint
+    holds those columns and the next plan is full."""
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+    app_sql(tmp_path, change)
+    with store.connect("unit", tmp_path) as conn:
+        after_app, _ = prepare(conn, small_district(), tmp_path, "r2")
+        assert after_app.base_run is None
+        rows = conn.execute("SELECT op, person_sid FROM plan_accounts WHERE run_id = 'r2'").fetchall()
+        assert rows == [(planned, change.split("'")[-2])]

@@ -18,7 +18,7 @@ from rostersync import store
 from rostersync.errors import RosterSyncError
 from rostersync.gate import released_schools
 from rostersync.holds import held_schools
-from rostersync.plan import ENTITIES, PlanSummary, membership_fingerprint, plan_logic, plan_summary
+from rostersync.plan import ENTITIES, PlanSummary, plan_logic, plan_summary, roster_fingerprint
 from rostersync.runs import APPROVE, PARTIAL, REJECT, TIMED_OUT, SyncRun, load_sync_run, save_sync_run
 
 
@@ -119,7 +119,7 @@ def apply_plan(
                 # in a PostgreSQL deployment the district's advisory lock, which every store.connect takes):
                 # read after the commit, where DuckDB scans on every thread (inside the transaction, on one:
                 # 1.3 s at 1M).
-                mark = membership_fingerprint(conn) if in_postgres else None
+                mark = roster_fingerprint(conn) if in_postgres else None
             counts = {e: {"create": 0, "update": 0, "remove": 0} for e in ENTITIES}
             for entity, create, update, remove in store.query(conn, "apply/select_applied_counts"):
                 counts[entity] = {"create": create, "update": update, "remove": remove}
@@ -136,7 +136,7 @@ def apply_plan(
     store.execute(conn, "apply/drop_apply_tables")
     if run.status == "applied":  # the older runs' snapshots and plans go (the next apply does it if we die here)
         with store.transaction(conn):
-            mark = mark or membership_fingerprint(conn)
+            mark = mark or roster_fingerprint(conn)
             store.execute(conn, "apply/delete_old_runs", {"run_id": run_id})
             store.execute(
                 conn, "apply/record_roster_mark", {"run_id": run_id, "fingerprint": mark, "plan_logic": plan_logic()}

@@ -77,11 +77,11 @@ def compute_plan(
     """Diff the run's snapshot against the roster into the plan tables, and the holds over it, replacing
     any earlier plan, in one transaction (a plan never exists without its holds).
 
-    The memberships (most of a district's rows) are planned incrementally when they can be: on the last
-    applied run, for the pairs whose inputs changed since (plan/prepare_increment), with the same result
-    as the full diff. `full` (or FULL_PLAN_ENV) forces the full diff. `upload_age_days`: how old the
-    upload is; past STALE_AFTER_DAYS the plan makes no removals. `now`: the clock the district's blackout
-    windows are read on (default: now)."""
+    The memberships (most of a district's rows) and the accounts are planned incrementally when they can
+    be: on the last applied run, for the pairs and people whose inputs changed since
+    (plan/prepare_increment), with the same result as the full diff. `full` (or FULL_PLAN_ENV) forces the
+    full diff. `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals.
+    `now`: the clock the district's blackout windows are read on (default: now)."""
     suppress = upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS
     # The roster version first: a roster change after it voids the plan at apply (R021). What the run
     # wants is prepared outside the plan's transaction (DuckDB scans tables made inside one on one thread);
@@ -97,24 +97,28 @@ def compute_plan(
         store.execute(
             conn,
             "plan/prepare_plan",
-            {
-                "run_id": run_id,
-                "mapping_required": bool(config.schools),
-                "teachers": config.accounts.teachers,
-                "students": config.accounts.students,
-                "parents": config.accounts.parents,
-            },
+            {"run_id": run_id, "mapping_required": bool(config.schools)},
         )
         full = full or suppress or os.environ.get(FULL_PLAN_ENV, "").strip() == "1"
         base = None if full else increment_base(conn, config, run_id)
         if base:
             store.execute(conn, "plan/prepare_increment", {"run_id": run_id, "base_run": base})
         scope = INCREMENT_SCOPE if base else WHOLE_SCOPE
+        store.query_text(
+            conn,
+            store.sql_with("plan/prepare_wanted_people", **scope),
+            {
+                "run_id": run_id,
+                "teachers": config.accounts.teachers,
+                "students": config.accounts.students,
+                "parents": config.accounts.parents,
+            },
+        )
         with store.transaction(conn):
             store.execute(conn, "plan/delete_run_plan", {"run_id": run_id})
-            store.execute(
+            store.query_text(
                 conn,
-                "plan/insert_plan",
+                store.sql_with("plan/insert_plan", **scope),
                 {
                     "run_id": run_id,
                     "roster_version": version,
@@ -138,13 +142,19 @@ def compute_plan(
     return plan_summary(conn, run_id)
 
 
-WHOLE_SCOPE = {"enrollments": "current_memberships", "in_scope": "in_whole_plan", "roster_memberships": "memberships"}
+WHOLE_SCOPE = {
+    "enrollments": "current_memberships",
+    "in_scope": "in_whole_plan",
+    "roster_memberships": "memberships",
+    "people_in_scope": "every_person",
+}
 INCREMENT_SCOPE = {
     "enrollments": "scoped_memberships",
     "in_scope": "in_increment",
     "roster_memberships": "scoped_roster_memberships",
+    "people_in_scope": "in_people_increment",
 }
-"""The names insert_plan_memberships is filled with: every pair, or prepare_increment's scope."""
+"""The names the plan's SQL is filled with: every pair and person, or prepare_increment's scope."""
 
 
 PLAN_ROWS_PER_GIB = 4_000_000
@@ -162,12 +172,19 @@ def membership_passes(conn: duckdb.DuckDBPyConnection, scope: dict[str, str]) ->
     return max(1, -(-int(rows) // per_pass))
 
 
-def membership_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
-    """What the membership diff reads of the roster, as one value (roster/select_membership_fingerprint)."""
-    return str(store.query(conn, "roster/select_membership_fingerprint")[0][0])
+def roster_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
+    """What an incremental plan takes from the roster as the base's apply left it, as one value
+    (roster/select_roster_fingerprint)."""
+    return str(store.query(conn, "roster/select_roster_fingerprint")[0][0])
 
 
-PLAN_SQL = ("plan/prepare_plan", "plan/insert_plan", "plan/insert_plan_memberships", "plan/prepare_increment")
+PLAN_SQL = (
+    "plan/prepare_plan",
+    "plan/prepare_increment",
+    "plan/prepare_wanted_people",
+    "plan/insert_plan",
+    "plan/insert_plan_memberships",
+)
 
 
 def plan_logic() -> str:
@@ -185,7 +202,7 @@ def increment_base(conn: duckdb.DuckDBPyConnection, config: DistrictConfig, run_
     rows = store.query(
         conn,
         "plan/select_increment_base",
-        {"run_id": run_id, "fingerprint": membership_fingerprint(conn), "plan_logic": plan_logic()},
+        {"run_id": run_id, "fingerprint": roster_fingerprint(conn), "plan_logic": plan_logic()},
     )
     if not rows:
         return None

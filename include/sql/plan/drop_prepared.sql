@@ -6,4 +6,5 @@ DROP TABLE IF EXISTS guardianships; DROP TABLE IF EXISTS error_pairs; DROP TABLE
 DROP TABLE IF EXISTS wanted_people; DROP TABLE IF EXISTS wanted_classes; DROP TABLE IF EXISTS class_owner;
 DROP TABLE IF EXISTS increment_dates; DROP TABLE IF EXISTS dirty_people; DROP TABLE IF EXISTS dirty_classes;
 DROP TABLE IF EXISTS dirty_pairs; DROP TABLE IF EXISTS scoped_memberships; DROP TABLE IF EXISTS scoped_roster_memberships;
+DROP TABLE IF EXISTS scoped_people;
 DROP TABLE IF EXISTS cfg_schools;

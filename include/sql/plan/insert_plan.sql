@@ -1,7 +1,9 @@
 -- The diff of a run's snapshot against the roster, as plan rows (create, reactivate, update, remove),
 -- over the temp tables of prepare_plan (memberships: insert_plan_memberships). Params: $run_id, $roster_version,
 -- $suppress_removals (a stale upload never removes anything), $upload_age_days, $plan_id (new for each plan),
--- $settings, $base_run (the incremental plan's base run, '' for a full plan).
+-- $settings, $base_run (the incremental plan's base run, '' for a full plan). {people_in_scope}: the
+-- macro that says whose accounts are diffed (every_person, or prepare_increment's in_people_increment;
+-- wanted_people holds only those).
 
 INSERT INTO plan_school_map SELECT $run_id, school_sid, school_id, selected, mapped FROM run_school_map;
 
@@ -32,7 +34,7 @@ WHERE NOT w.has_error
 INSERT INTO plan_accounts
 SELECT $run_id, 'remove', a.person_sid, a.role, a.school_id, a.given_name, a.family_name, a.email, a.phone, a.grade
 FROM accounts a
-WHERE NOT $suppress_removals AND a.status <> 'deactivated'
+WHERE NOT $suppress_removals AND a.status <> 'deactivated' AND {people_in_scope}(a.person_sid)
   AND a.school_id NOT IN (SELECT school_id FROM frozen_schools)
   AND a.person_sid NOT IN (SELECT person_sid FROM error_people)
   AND NOT EXISTS (SELECT 1 FROM wanted_people w WHERE w.person_sid = a.person_sid);

@@ -105,3 +105,15 @@ WHERE m.class_id IN (SELECT class_id FROM classes WHERE class_sid IN (SELECT cla
    OR (m.class_id, m.account_id) IN (
         SELECT c.class_id, a.account_id FROM dirty_pairs p
         JOIN classes c USING (class_sid) JOIN accounts a USING (person_sid));
+
+-- The people whose accounts the incremental plan diffs, and whom its memberships are joined to: the dirty
+-- people, and everyone in a scoped pair (a member, and each guardian of a scoped student). Every other
+-- person has the snapshot rows and record issues the base had, and an account as the base's apply left it
+-- (in the roster's fingerprint), so the full diff has no row of them either.
+CREATE OR REPLACE TEMP TABLE scoped_people AS
+SELECT person_sid FROM dirty_people
+UNION
+SELECT person_sid FROM scoped_memberships
+UNION
+SELECT g.guardian_sid FROM guardianships g JOIN scoped_memberships m ON m.person_sid = g.student_sid;
+CREATE OR REPLACE TEMP MACRO in_people_increment(person_key) AS person_key IN (SELECT person_sid FROM scoped_people);

@@ -1,6 +1,6 @@
 -- What a run wants, from its snapshot alone: the temp tables insert_plan diffs against the roster.
 -- Needs temp table cfg_schools(school_sid, roster_id, selected) from the district YAML.
--- Params: $run_id, $mapping_required, $teachers, $students, $parents.
+-- Params: $run_id, $mapping_required. The people wanted are prepare_wanted_people's, once the scope is known.
 -- Run outside the plan's transaction (each statement commits its temp table): DuckDB scans a table made
 -- in the current transaction on one thread, and these are read by the plan's big joins. Nothing here is
 -- persistent; the plan's roster version is read before, so a roster change meanwhile voids the plan.
@@ -80,30 +80,6 @@ FROM error_pairs e
 JOIN snap_memberships m ON m.run_id = $run_id AND m.class_sid = e.class_sid AND m.person_sid = e.person_sid
 JOIN guardianships g ON g.student_sid = m.person_sid;
 
--- People who should have an account: a role the district selected, linked to a synced school
--- (guardians through their students). Those with a record error keep what they have. Only a usable
--- email or phone is ever stored (the others are alerts A204/A205).
-CREATE OR REPLACE TEMP TABLE wanted_people AS
-SELECT p.person_sid, p.role, coalesce(ps.school_id, gs.school_id) AS school_id,
-       p.given_name, p.family_name,
-       CASE WHEN usable_email(p.email) THEN p.email END AS email,
-       CASE WHEN usable_phone(p.phone) THEN p.phone END AS phone,
-       p.grade,
-       e.person_sid IS NOT NULL AS has_error
-FROM snap_people p
-LEFT JOIN person_school ps USING (person_sid)
-LEFT JOIN (
-    SELECT g.guardian_sid AS person_sid, min(s.school_id) AS school_id
-    FROM guardianships g JOIN person_school s ON s.person_sid = g.student_sid
-    WHERE NOT g.has_error
-    GROUP BY ALL
-) gs USING (person_sid)
-LEFT JOIN error_people e USING (person_sid)
-WHERE p.run_id = $run_id
-  AND coalesce(ps.school_id, gs.school_id) IS NOT NULL
-  AND ((p.role = 'teacher' AND $teachers) OR (p.role = 'student' AND $students)
-       OR (p.role = 'guardian' AND $parents));
-
 CREATE OR REPLACE TEMP TABLE wanted_classes AS
 SELECT c.class_sid, m.school_id, c.name, c.term, c.period, c.subject, c.grade,
        c.class_sid IN (SELECT class_sid FROM error_classes) AS has_error
@@ -118,5 +94,7 @@ WHERE role = 'teacher'
   AND NOT EXISTS (SELECT 1 FROM error_pairs e WHERE e.class_sid = m.class_sid AND e.person_sid = m.person_sid)
 GROUP BY ALL;
 
--- Every pair is in a full plan's scope (insert_plan_memberships; the incremental plan's is in_increment).
+-- Every pair and every person is in a full plan's scope (insert_plan_memberships, prepare_wanted_people;
+-- the incremental plan's are in_increment and in_people_increment).
 CREATE OR REPLACE TEMP MACRO in_whole_plan(class_key, person_key) AS true;
+CREATE OR REPLACE TEMP MACRO every_person(person_key) AS true;

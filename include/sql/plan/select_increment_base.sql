@@ -1,7 +1,7 @@
 -- The base an incremental plan may be computed on: the last applied run, when its snapshot and plan are
 -- kept, its plan removed what it had to (not a stale upload), it mapped the same schools as this run
--- (prepare_plan's run_school_map), and the roster's membership fingerprint is still the one its apply
--- left ($fingerprint, roster/select_membership_fingerprint), with the plan it applied (a snapshot, record
+-- (prepare_plan's run_school_map), and the roster's fingerprint is still the one its apply
+-- left ($fingerprint, roster/select_roster_fingerprint), with the plan it applied (a snapshot, record
 -- issues or plan made again for it drop its mark) and the same plan SQL ($plan_logic). No row: the plan is
 -- computed in full.
 -- plan.py also compares the district's settings with the base plan's.
