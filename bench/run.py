@@ -30,8 +30,11 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 STAGES = ("land", "format_check", "normalize", "expectations", "detect_holds", "apply_diff", "notify")
-CASES = {"initial": "day0", "nightly": "day1", "nightly10": "day1_10"}
-"""Each case's upload: the first sync, a 1% churn night, a 10% churn night (both on the initial roster)."""
+CASES = {"initial": "day0", "nightly": "day1", "nightly10": "day1_10", "replan": "day1"}
+"""Each case's upload: the first sync, a 1% churn night, a 10% churn night (both on the initial roster),
+and the 1% night planned in full (as after a release, a rollback or a settings change)."""
+FULL_PLAN_CASES = {"replan"}
+"""Measured for rostersync alone: the pandas baseline has no incremental plan to compare against."""
 PANDAS_STAGES = ("normalize", "detect_holds", "apply_diff")
 
 
@@ -120,6 +123,8 @@ def measure_rostersync(out: Path, students: int, case: str) -> dict:
     if case != "initial":
         shutil.copytree(folder / "rostersync" / "initial-roster", root / "bench", dirs_exist_ok=True)
     os.environ["ROSTERSYNC_DATA"] = str(root)
+    if case in FULL_PLAN_CASES:
+        os.environ["ROSTERSYNC_FULL_PLAN"] = "1"  # this process's own: each measurement is a child
     from rostersync import gate, landing, notify, steps, store
     from rostersync.config import load_district
     from rostersync.dev.servers import SmtpSink
@@ -361,7 +366,7 @@ def comparisons(results: list[dict]) -> list[str]:
             f"(speed-up over pandas {theirs / max(ours, 1e-9):.1f}x; time per stage rostersync/pandas: {per_stage}); "
             f"peak {r['peak_rss_mib']:,} MiB vs {p['peak_rss_mib']:,} MiB; "
             f"expectations {100 * r['stage_seconds']['expectations'] / r['total_seconds']:.0f}% of the total; "
-            f"memberships planned {r.get('plan', '(not recorded)')}"
+            f"planned {r.get('plan', '(not recorded)')}"
         )
     for students in sorted({r["students"] for r in results}):
         one, ten = by.get((students, "nightly", "rostersync")), by.get((students, "nightly10", "rostersync"))
@@ -370,6 +375,13 @@ def comparisons(results: list[dict]) -> list[str]:
                 f"{students:,}: a 10% churn night takes {ten['total_seconds'] / one['total_seconds']:.1f}x the 1% "
                 f"night in wall time, {ten['total_cpu_seconds'] / one['total_cpu_seconds']:.1f}x in CPU-seconds "
                 "(target <= 2x)"
+            )
+        full = by.get((students, "replan", "rostersync"))
+        if one and full:
+            out.append(
+                f"{students:,}: the 1% night planned in full (after a release, a rollback, a settings change): "
+                f"detect_holds {full['stage_seconds']['detect_holds']} s, incremental "
+                f"{one['stage_seconds']['detect_holds']} s; all stages {full['total_seconds']} s"
             )
     sizes = sorted({r["students"] for r in results if r["impl"] == "rostersync"})
     if 100_000 in sizes and 1_000_000 in sizes:
@@ -440,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         _child(["generate", "--students", str(students), "--out", str(args.out)], args.child_timeout)
         print(f"{students:,} students: data ready in {time.perf_counter() - started:.0f} s", flush=True)
         for case in CASES:
-            for impl in ("rostersync", "pandas"):
+            for impl in ("rostersync",) if case in FULL_PLAN_CASES else ("rostersync", "pandas"):
                 run = _child(
                     ["measure", "--students", str(students), "--case", case, "--impl", impl, "--out", str(args.out)],
                     args.child_timeout,

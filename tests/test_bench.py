@@ -32,6 +32,7 @@ def test_the_smallest_benchmark_runs_and_writes_its_results(tmp_path):
         ("nightly", "pandas"),
         ("nightly10", "rostersync"),
         ("nightly10", "pandas"),
+        ("replan", "rostersync"),
         ("initial", "airflow-dag.test"),
     }
     for (_case, impl), run in runs.items():
@@ -44,6 +45,8 @@ def test_the_smallest_benchmark_runs_and_writes_its_results(tmp_path):
     initial, nightly = runs[("initial", "rostersync")], runs[("nightly", "rostersync")]
     assert initial["changes"]["accounts"]["create"] > 10000
     assert 0 < nightly["changes"]["accounts"]["remove"] < initial["changes"]["accounts"]["create"] // 10
+    assert nightly["plan"].startswith("incremental") and runs[("replan", "rostersync")]["plan"] == "full"
+    assert runs[("replan", "rostersync")]["changes"] == nightly["changes"]
     ten = runs[("nightly10", "rostersync")]
     assert ten["changes"]["accounts"]["remove"] > 5 * nightly["changes"]["accounts"]["remove"]  # ten times the churn
     airflow = runs[("initial", "airflow-dag.test")]
