@@ -328,3 +328,26 @@ def test_the_phone_check_is_the_phone_rule():
         given(st.lists(st.text(alphabet=PHONE_ALPHABET, max_size=30), max_size=20))(
             settings(max_examples=300, deadline=None)(check)
         )()
+
+
+def test_a_person_the_roster_holds_two_accounts_of_is_planned_again_on_every_run(tmp_path):
+    """The roster holds two accounts of one student, one deactivated with the right name, one active with
+    an old name: an apply sets both from one plan row, so one may stay as the full diff would not leave it.
+    The incremental plan of the next run diffs that person again, and plans what the full diff plans."""
+    upload = small_district(3)
+    with store.scratch() as conn:
+        prepare_dated(conn, upload, tmp_path, "r1", 0, 7)
+        answer_gate(conn, "r1")
+        apply.apply_plan(conn, "r1")
+        conn.execute(
+            "INSERT INTO accounts SELECT * REPLACE ('deactivated' AS status, 999::BIGINT AS account_id) "
+            "FROM accounts WHERE person_sid = 'SN001'"
+        )
+        conn.execute("UPDATE accounts SET given_name = 'Old' WHERE person_sid = 'SN001' AND account_id <> 999")
+        assert prepare_dated(conn, upload, tmp_path, "r2", 0, 7).base_run is None  # the roster changed
+        if gate.gate_needed(conn, "r2"):
+            answer_gate(conn, "r2")
+        apply.apply_plan(conn, "r2")
+        prepare_dated(conn, upload, tmp_path, "r3", 0, 7)
+        third = planned_both_ways(conn, "r3")
+        assert third.base_run == "r2"

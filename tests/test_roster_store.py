@@ -452,3 +452,14 @@ def test_an_app_change_to_an_account_the_sync_owns_makes_the_next_plan_full(tmp_
         assert after_app.base_run is None
         rows = conn.execute("SELECT op, person_sid FROM plan_accounts WHERE run_id = 'r2'").fetchall()
         assert rows == [(planned, change.split("'")[-2])]
+
+
+def test_an_account_claimed_in_the_app_keeps_the_next_plan_incremental(tmp_path):
+    """A claim (claimed_at, status pending to active) is the app's own write, made every day in a live
+    district: it is not in the roster's fingerprint, and the next plan is still incremental."""
+    with store.connect("unit", tmp_path) as conn:
+        sync(conn, small_district(), tmp_path, "r1")
+    app_sql(tmp_path, "UPDATE accounts SET status = 'active', claimed_at = now() WHERE person_sid = 'SN004'")
+    with store.connect("unit", tmp_path) as conn:
+        claimed, _ = prepare(conn, small_district(), tmp_path, "r2")
+        assert claimed.base_run == "r1" and claimed.total == 0

@@ -43,6 +43,10 @@ WITH seed AS MATERIALIZED (  -- read twice: made once
     WHERE run_id IN ($run_id, $base_run) AND severity = 'error'
     UNION
     SELECT key FROM plan_unapplied WHERE run_id = $base_run AND entity = 'account'
+    UNION
+    -- A person the roster holds two accounts of: an apply sets both from one plan row, so one of them may
+    -- still differ from what the full diff plans (a deactivated twin of an active account, say).
+    SELECT person_sid FROM accounts GROUP BY person_sid HAVING count(*) > 1
 )
 SELECT person_sid FROM seed WHERE person_sid IS NOT NULL
 UNION
