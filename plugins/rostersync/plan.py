@@ -130,10 +130,11 @@ def compute_plan(
                 },
             )
             parts = membership_passes(conn, scope)
+            class_part = "class_in_part" if parts > 1 else "every_class"
             for part in range(parts):
                 store.query_text(
                     conn,
-                    store.sql_with("plan/insert_plan_memberships", **scope),
+                    store.sql_with("plan/insert_plan_memberships", **scope, class_part=class_part),
                     {"run_id": run_id, "suppress_removals": suppress, "part": part, "parts": parts},
                 )
             insert_holds(conn, config, run_id, now)

@@ -1,7 +1,8 @@
 -- The membership rows of a run's plan (over the temp tables of prepare_plan). Params: $run_id,
--- $suppress_removals, $part and $parts (the classes whose hash is $part modulo $parts: plan.py runs one
--- pass per part, as many as DuckDB's memory bound needs, each a class's whole set of pairs). plan.py
--- fills in the names of one of two scopes: the full plan's (current_memberships, the macro in_whole_plan,
+-- $suppress_removals, $part and $parts: plan.py runs one pass per part, as many as DuckDB's memory bound
+-- needs, each over the classes {class_part} keeps (every_class in one pass: no filter at all, which
+-- costs a first sync 4 s; class_in_part in several), a class's whole set of pairs. plan.py fills in the
+-- names of one of two scopes: the full plan's (current_memberships, the macro in_whole_plan,
 -- the roster's memberships) or the incremental one's (prepare_increment's scoped_memberships,
 -- in_increment and scoped_roster_memberships).
 
@@ -15,7 +16,7 @@ INSERT INTO plan_memberships
 WITH direct AS (
     SELECT class_sid, person_sid, min(CASE role WHEN 'teacher' THEN 1 ELSE 2 END) AS rank
     FROM {enrollments}
-    WHERE hash(class_sid) % $parts = $part
+    WHERE {class_part}(class_sid, $part, $parts)
     GROUP BY class_sid, person_sid
 ), parents AS (
     SELECT d.class_sid, g.guardian_sid AS person_sid, bool_and(g.has_error) AS has_error
@@ -39,7 +40,7 @@ WITH direct AS (
 ), roster AS (
     SELECT m.class_id, c.class_sid, a.person_sid, c.school_id, m.role, m.status
     FROM {roster_memberships} m JOIN classes c USING (class_id) JOIN accounts a USING (account_id)
-    WHERE hash(c.class_sid) % $parts = $part
+    WHERE {class_part}(c.class_sid, $part, $parts)
 ), paired AS (
     SELECT w.class_sid AS w_class, w.person_sid AS w_person, w.school_id AS w_school, w.role AS w_role,
            w.has_error, r.class_id, r.class_sid AS r_class, r.person_sid AS r_person, r.school_id AS r_school,

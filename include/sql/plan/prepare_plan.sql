@@ -98,3 +98,8 @@ GROUP BY ALL;
 -- the incremental plan's are in_increment and in_people_increment).
 CREATE OR REPLACE TEMP MACRO in_whole_plan(class_key, person_key) AS true;
 CREATE OR REPLACE TEMP MACRO every_person(person_key) AS true;
+
+-- The membership diff's passes (plan.membership_passes): one pass reads every class, each of several
+-- the classes of one hash partition.
+CREATE OR REPLACE TEMP MACRO every_class(class_key, part, parts) AS true;
+CREATE OR REPLACE TEMP MACRO class_in_part(class_key, part, parts) AS hash(class_key) % parts = part;
