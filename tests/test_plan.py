@@ -104,11 +104,11 @@ def test_only_the_roles_the_district_selected_get_accounts(conn, tmp_path):
     assert conn.execute("SELECT count(*) FROM memberships WHERE role = 'parent'").fetchone()[0] == 0
 
 
-def test_the_membership_diff_in_several_passes_plans_what_one_pass_plans(conn, tmp_path, monkeypatch):
+def test_the_membership_diff_in_several_passes_plans_what_one_pass_plans(roster_backend, tmp_path, monkeypatch):
     """A district too big for one pass under DuckDB's memory bound is diffed one hash partition of its
     classes at a time. A first sync, and a full plan of the next day (creates, removals, a student who moves
-    class, a parent whose child leaves, a skipped enrollment, a
-    class gone), plan in several passes the very rows one pass plans."""
+    class, a parent whose child leaves, a skipped enrollment, a class gone), plan in several passes the
+    very rows one pass plans, on both roster stores."""
     from rostersync import plan
 
     day1 = small_district(students_per_school=6, schools=("N", "S", "E", "W"))
@@ -131,22 +131,23 @@ def test_the_membership_diff_in_several_passes_plans_what_one_pass_plans(conn, t
         passes.append(several(conn, scope))
         return passes[-1]
 
-    def rows(run_id: str) -> list:
+    def rows(conn, run_id: str) -> list:
         return conn.execute(
             "SELECT * EXCLUDE (run_id) FROM plan_memberships WHERE run_id = ? ORDER BY ALL", [run_id]
         ).fetchall()
 
-    monkeypatch.setattr(plan, "membership_passes", counted)
-    for run_id, upload in (("r1", day1), ("r2", day2)):
-        monkeypatch.setattr(plan, "PLAN_ROWS_PER_GIB", 8)  # 14 rows a pass under the 2 GB bound
-        prepare(conn, upload, tmp_path, run_id)
-        plan.compute_plan(conn, config(), run_id, full=True)
-        in_passes = rows(run_id)
-        monkeypatch.setattr(plan, "PLAN_ROWS_PER_GIB", 4_000_000)
-        plan.compute_plan(conn, config(), run_id, full=True)
-        assert passes[-2] > 3 and passes[-1] == 1
-        assert rows(run_id) == in_passes
-        answer_gate(conn, run_id)
-        apply.apply_plan(conn, run_id)
+    with store.connect("unit", tmp_path) as conn:
+        monkeypatch.setattr(plan, "membership_passes", counted)
+        for run_id, upload in (("r1", day1), ("r2", day2)):
+            monkeypatch.setattr(plan, "PLAN_ROWS_PER_GIB", 8)  # 14 rows a pass under the 2 GB bound
+            prepare(conn, upload, tmp_path, run_id)
+            plan.compute_plan(conn, config(), run_id, full=True)
+            in_passes = rows(conn, run_id)
+            monkeypatch.setattr(plan, "PLAN_ROWS_PER_GIB", 4_000_000)
+            plan.compute_plan(conn, config(), run_id, full=True)
+            assert passes[-2] > 3 and passes[-1] == 1
+            assert rows(conn, run_id) == in_passes
+            answer_gate(conn, run_id)
+            apply.apply_plan(conn, run_id)
     ops = {op for op, *_ in in_passes}
     assert ops == {"create", "remove"}
