@@ -156,12 +156,11 @@ def check_folder(fmt: Format, folder: Path, work: Path | None = None) -> FormatR
     conn = duckdb.connect(":memory:")
     try:
         for spec in fmt.files:
-            path = source / spec.name
-            if not path.exists():
+            if spec.name not in scans:
                 if spec.required and not carried_over(modes, spec.name):
                     report.add(FormatError("F001", spec.name, None, None, f"{spec.name} was not in the upload"))
                 continue
-            _check_csv(conn, spec, path, report, scans[spec.name].result())
+            _check_csv(conn, spec, source / spec.name, report, scans[spec.name].result())
     finally:
         conn.close()
         scanner.shutdown(cancel_futures=True)
