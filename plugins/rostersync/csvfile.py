@@ -173,27 +173,30 @@ def positional(position: int) -> str:
     return f"c{position}"
 
 
-def read_into(
-    conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, path: Path, match: HeaderMatch, *, raw: bool = False
-) -> int:
-    """Read `path` into temp table `table`, every value as text, and return its row count.
+def source() -> store.Fragment:
+    """The read_csv call every reader of a source file uses (csv/read_csv), with `read_params` bound."""
+    return store.Fragment(store.split_statements(store.sql("csv/read_csv"))[0])
 
-    With `raw`, the columns are the file's positions (`c0`...) plus `__extra` (a field too many) and short
-    rows are padded with NULL: what the format check counts problems over. Otherwise the columns are the
-    format's own, a column the file lacks is NULL. Both read the file with the same options."""
+
+def read_params(path: Path, match: HeaderMatch) -> dict[str, object]:
+    """`source()`'s parameters: the file, and its columns by position (`c0`... and `__extra`, a field too
+    many; short rows are padded with NULL)."""
     columns = {positional(i): "VARCHAR" for i in range(len(match.header))} | {"__extra": "VARCHAR"}
-    if raw:
-        select = store.Fragment("*")
-    else:
-        select = store.Fragment(
-            ", ".join(
-                f"{store.identifier(positional(match.positions[c]))} AS {store.identifier(c)}"
-                if c in match.positions
-                else f"NULL::VARCHAR AS {store.identifier(c)}"
-                for c in spec.columns
-            )
+    return {"path": str(path), "columns": columns}
+
+
+def read_into(conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, path: Path, match: HeaderMatch) -> int:
+    """Read `path` into temp table `table`, every value as text, with the format's columns (a column the
+    file lacks is NULL), and return its row count."""
+    select = store.Fragment(
+        ", ".join(
+            f"{store.identifier(positional(match.positions[c]))} AS {store.identifier(c)}"
+            if c in match.positions
+            else f"NULL::VARCHAR AS {store.identifier(c)}"
+            for c in spec.columns
         )
-    conn.execute(store.sql_with("csv/read_file", table=table, select=select), {"path": str(path), "columns": columns})
+    )
+    conn.execute(store.sql_with("csv/read_file", table=table, select=select, source=source()), read_params(path, match))
     (rows,) = conn.execute(store.sql_with("csv/count_rows", table=table)).fetchone() or (0,)
     return int(rows)
 

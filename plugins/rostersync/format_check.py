@@ -410,11 +410,8 @@ def _clean_rows(
     conn: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, match: csvfile.HeaderMatch, add
 ) -> int | None:
     """The file's row count if DuckDB reads it strictly and no rule fails, else None. The rules are
-    counted over the file's columns by position; every name in the SQL is the code's."""
-    try:
-        csvfile.read_into(conn, "candidate", spec, path, match, raw=True)
-    except duckdb.Error:
-        return None
+    counted over the file's columns by position, in the statement that reads the file (a copy into a
+    table first cost 0.5 s more for 6M rows); every name in the SQL is the code's."""
 
     def col(column: str) -> str:
         return store.identifier(csvfile.positional(match.positions[column]))
@@ -432,7 +429,7 @@ def _clean_rows(
     unique = [c for c in spec.unique_key if c in match.positions]
     query = store.sql_with(
         "format_check/select_file_problems",
-        table="candidate",
+        source=csvfile.source(),
         field_count=store.Fragment(f"__extra IS NOT NULL OR {last} IS NULL"),
         blank_id=store.Fragment(
             " OR ".join(f"coalesce(trim({col(c)}), '') = ''" for c in spec.id_columns if c in match.positions)
@@ -449,9 +446,11 @@ def _clean_rows(
             f"lower(trim({col('status')})) = 'inactive'" if "status" in match.positions else "false"
         ),
     )
-    cursor = conn.execute(query, params)
-    found = dict(zip([d[0] for d in cursor.description], cursor.fetchone() or (), strict=True))
-    conn.execute(store.sql_with("csv/drop_table", table="candidate"))
+    try:
+        cursor = conn.execute(query, params | csvfile.read_params(path, match))
+        found = dict(zip([d[0] for d in cursor.description], cursor.fetchone() or (), strict=True))
+    except duckdb.Error:
+        return None  # not read strictly: the file is read again line by line, to name the line
     if any(found[k] for k in ("wrong_field_counts", "blank_ids", "bad_enums", "too_long", "duplicates")):
         return None
     _alert_counts(found["inactive_status"], add)

@@ -1,9 +1,3 @@
--- A source CSV read the one way both the format check and normalize read it: the columns named by
--- position ($columns: c0, c1, ... and __extra, chosen by the code, never the header's text), every value
--- as text, no guessing. Short rows are padded with NULL and empty values kept as '' (NULL only from
--- padding); a row with a field too many fills __extra (DuckDB otherwise drops a trailing empty field).
--- {select} maps the positions onto the format's columns (or keeps them all, for the format check).
-CREATE OR REPLACE TEMP TABLE {table} AS
-SELECT {select} FROM read_csv($path, header = true, auto_detect = false, columns = $columns, delim = ',',
-                              quote = '"', escape = '"', strict_mode = true, null_padding = true,
-                              nullstr = chr(1), encoding = 'utf-8');
+-- A source CSV ({source}: csv/read_csv) into a temp table; {select} maps the file's columns (by
+-- position) onto the format's.
+CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM {source};

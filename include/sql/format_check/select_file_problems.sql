@@ -1,5 +1,6 @@
--- Counts of the row-level problems of one file read into {table} (its columns by position); the
--- expressions come from the format's file spec (identifiers from the code, values as parameters).
+-- Counts of the row-level problems of one file, read by {source} (csv/read_csv: its columns by position)
+-- in this one statement, with no copy of its rows; the expressions come from the format's file spec
+-- (identifiers from the code, values as parameters).
 -- The last column counts what is only an alert: OneRoster 1.0's status `inactive`.
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE {field_count}) AS wrong_field_counts,
@@ -8,4 +9,4 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE {too_long}) AS too_long,
        {duplicates} AS duplicates,
        count(*) FILTER (WHERE {inactive}) AS inactive_status
-FROM {table};
+FROM {source};
