@@ -173,21 +173,20 @@ def positional(position: int) -> str:
     return f"c{position}"
 
 
-def source() -> store.Fragment:
-    """The read_csv call every reader of a source file uses (csv/read_csv), with `read_params` bound."""
-    return store.Fragment(store.split_statements(store.sql("csv/read_csv"))[0])
+def source(path: Path, match: HeaderMatch) -> store.Fragment:
+    """The read_csv call every reader of a source file uses (csv/read_csv): the file, and its columns by
+    position (`c0`... and `__extra`, a field too many; short rows are padded with NULL)."""
+    names = [positional(i) for i in range(len(match.header))] + ["__extra"]
+    columns = store.Fragment("{" + ", ".join(f"{store.literal(n)}: 'VARCHAR'" for n in names) + "}")
+    return store.Fragment(store.sql_with("csv/read_csv", path=store.literal(str(path)), columns=columns))
 
 
-def read_params(path: Path, match: HeaderMatch) -> dict[str, object]:
-    """`source()`'s parameters: the file, and its columns by position (`c0`... and `__extra`, a field too
-    many; short rows are padded with NULL)."""
-    columns = {positional(i): "VARCHAR" for i in range(len(match.header))} | {"__extra": "VARCHAR"}
-    return {"path": str(path), "columns": columns}
-
-
-def read_into(conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, path: Path, match: HeaderMatch) -> int:
-    """Read `path` into temp table `table`, every value as text, with the format's columns (a column the
-    file lacks is NULL), and return its row count."""
+def read_into(
+    conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, path: Path, match: HeaderMatch, *, view: bool = False
+) -> int:
+    """Make `table` of `path`, every value as text, with the format's columns (a column the file lacks is
+    NULL), and return its row count. A temp table, or with `view` a temp view that parses the file where
+    it is read (for a file read once: no copy of its rows; its count is a parse of its own)."""
     select = store.Fragment(
         ", ".join(
             f"{store.identifier(positional(match.positions[c]))} AS {store.identifier(c)}"
@@ -196,12 +195,23 @@ def read_into(conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, path:
             for c in spec.columns
         )
     )
-    conn.execute(store.sql_with("csv/read_file", table=table, select=select, source=source()), read_params(path, match))
+    conn.execute(
+        store.sql_with("csv/read_file", kind=kind(view), table=table, select=select, source=source(path, match))
+    )
     (rows,) = conn.execute(store.sql_with("csv/count_rows", table=table)).fetchone() or (0,)
     return int(rows)
 
 
-def empty_table(conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec) -> None:
-    """An optional file that was not sent: its table, with the format's columns and no rows."""
+def empty_table(conn: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, *, view: bool = False) -> None:
+    """An optional file that was not sent: its table (or view), with the format's columns and no rows."""
     select = store.Fragment(", ".join(f"NULL::VARCHAR AS {store.identifier(c)}" for c in spec.columns))
-    conn.execute(store.sql_with("csv/create_empty", table=table, select=select))
+    conn.execute(store.sql_with("csv/create_empty", kind=kind(view), table=table, select=select))
+
+
+def drop(conn: duckdb.DuckDBPyConnection, table: str, *, view: bool = False) -> None:
+    """A source made by read_into or empty_table, if it is there."""
+    conn.execute(store.sql_with("csv/drop_table", kind=kind(view), table=table))
+
+
+def kind(view: bool) -> store.Fragment:
+    return store.Fragment("VIEW" if view else "TABLE")

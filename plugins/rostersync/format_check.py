@@ -429,7 +429,7 @@ def _clean_rows(
     unique = [c for c in spec.unique_key if c in match.positions]
     query = store.sql_with(
         "format_check/select_file_problems",
-        source=csvfile.source(),
+        source=csvfile.source(path, match),
         field_count=store.Fragment(f"__extra IS NOT NULL OR {last} IS NULL"),
         blank_id=store.Fragment(
             " OR ".join(f"coalesce(trim({col(c)}), '') = ''" for c in spec.id_columns if c in match.positions)
@@ -447,7 +447,7 @@ def _clean_rows(
         ),
     )
     try:
-        cursor = conn.execute(query, params | csvfile.read_params(path, match))
+        cursor = conn.execute(query, params)
         found = dict(zip([d[0] for d in cursor.description], cursor.fetchone() or (), strict=True))
     except duckdb.Error:
         return None  # not read strictly: the file is read again line by line, to name the line

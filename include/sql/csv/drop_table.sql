@@ -1,1 +1,2 @@
-DROP TABLE IF EXISTS {table};
+-- A source's temp {kind} (VIEW or TABLE: csv/read_file).
+DROP {kind} IF EXISTS {table};
