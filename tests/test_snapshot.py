@@ -50,3 +50,23 @@ def test_a_file_normalize_reads_with_another_row_count_than_the_check_stops_the_
         with pytest.raises(snapshot.ReadMismatch, match=r"users\.csv: the format check counted \d+ rows"):
             snapshot.normalize(conn, fmt, upload, "r2", checked_rows=wrong)
         assert conn.execute("SELECT count(*) FROM snap_people WHERE run_id = 'r2'").fetchone() == (0,)
+
+
+def test_a_folder_whose_path_has_quotes_and_sql_is_read_as_a_path(upload, tmp_path):
+    """The files' path goes into read_csv as a literal (a view takes no bind parameters): a quote in it
+    ends nothing, and both readers, the format check and normalize, read the same rows; each file the
+    format's SQL reads once is a view, dropped again with the rest."""
+    import shutil
+
+    from rostersync.format_check import check_folder
+
+    odd = tmp_path / "o'brien'); DROP TABLE snap_people; --"
+    shutil.copytree(upload, odd)
+    report = check_folder(FMT, odd)
+    assert report.ok, report.summary()
+    assert snapshot.read_once(FMT) == {f"src_{p.stem}" for p in upload.glob("*.csv")}  # Remind 2.0: each once
+    with store.scratch() as conn:
+        counts = snapshot.normalize(conn, FMT, odd, "r1", checked_rows=report.rows)
+        assert counts == snapshot.normalize(conn, FMT, upload, "r2")
+        assert counts.students > 0
+        assert conn.execute("SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'src_%'").fetchone() == (0,)
