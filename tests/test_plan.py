@@ -127,8 +127,8 @@ def test_the_membership_diff_in_several_passes_plans_what_one_pass_plans(roster_
     passes = []
     several = plan.membership_passes
 
-    def counted(conn, scope):
-        passes.append(several(conn, scope))
+    def counted(conn, run_id, scope):
+        passes.append(several(conn, run_id, scope))
         return passes[-1]
 
     def rows(conn, run_id: str) -> list:

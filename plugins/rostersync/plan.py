@@ -129,7 +129,7 @@ def compute_plan(
                     "base_run": base or "",
                 },
             )
-            parts = membership_passes(conn, scope)
+            parts = membership_passes(conn, run_id, scope)
             class_part = "class_in_part" if parts > 1 else "every_class"
             for part in range(parts):
                 store.query_text(
@@ -143,8 +143,8 @@ def compute_plan(
     return plan_summary(conn, run_id)
 
 
-WHOLE_SCOPE = {
-    "enrollments": "current_memberships",
+WHOLE_SCOPE: dict[str, str] = {
+    "enrollments": store.Fragment("current_memberships($run_id)"),  # prepare_plan's table macro
     "in_scope": "in_whole_plan",
     "roster_memberships": "memberships",
     "people_in_scope": "every_person",
@@ -165,10 +165,10 @@ rows: in one pass it ran out of a 2 GB bound (3 times in 4), in two passes it to
 three passes there, and one for a first sync's 6.2M (8.8 s; it peaked at 2.5 GiB of RSS)."""
 
 
-def membership_passes(conn: duckdb.DuckDBPyConnection, scope: dict[str, str]) -> int:
+def membership_passes(conn: duckdb.DuckDBPyConnection, run_id: str, scope: dict[str, str]) -> int:
     """How many passes the membership diff takes, each over the classes of one hash partition (a class's
     pairs, direct and parent, are all in one pass: nothing crosses a partition)."""
-    (rows,) = store.query_text(conn, store.sql_with("plan/select_membership_rows", **scope))[0]
+    (rows,) = store.query_text(conn, store.sql_with("plan/select_membership_rows", **scope), {"run_id": run_id})[0]
     per_pass = max(1, int(PLAN_ROWS_PER_GIB * store.memory_limit_bytes() / 2**30))
     return max(1, -(-int(rows) // per_pass))
 

@@ -2,7 +2,7 @@
 -- $suppress_removals, $part and $parts: plan.py runs one pass per part, as many as DuckDB's memory bound
 -- needs, each over the classes {class_part} keeps (every_class in one pass: no filter at all, which
 -- costs a first sync 4 s; class_in_part in several), a class's whole set of pairs. plan.py fills in the
--- names of one of two scopes: the full plan's (current_memberships, the macro in_whole_plan,
+-- names of one of two scopes: the full plan's (current_memberships($run_id), the macro in_whole_plan,
 -- the roster's memberships) or the incremental one's (prepare_increment's scoped_memberships,
 -- in_increment and scoped_roster_memberships).
 

@@ -95,7 +95,7 @@ CREATE OR REPLACE TEMP MACRO in_increment(class_key, person_key) AS
 -- The enrollments the scoped pairs are made of: every row of a pair in scope, and every row of a student
 -- whose guardian is scoped (a parent's membership comes from them).
 CREATE OR REPLACE TEMP TABLE scoped_memberships AS
-SELECT * FROM current_memberships
+SELECT * FROM current_memberships($run_id)
 WHERE in_increment(class_sid, person_sid)
    OR person_sid IN (SELECT g.student_sid FROM guardianships g JOIN dirty_people d ON d.person_sid = g.guardian_sid)
    OR (class_sid, person_sid) IN (SELECT p.class_sid, g.student_sid FROM dirty_pairs p

@@ -25,9 +25,11 @@ WHERE r.school_id NOT IN (SELECT school_id FROM run_school_map);
 -- The day the data stands for: enrollments and classes outside their dates on it are not synced.
 CREATE OR REPLACE TEMP TABLE run_date AS
 SELECT coalesce((SELECT max(data_date) FROM snap_runs WHERE run_id = $run_id), current_date) AS data_date;
-CREATE OR REPLACE TEMP TABLE current_memberships AS
+-- The run's enrollments current on that day: a table macro, not a copy (each reader scans the snapshot
+-- with the filter; copying 6.2M rows took 0.6 s at 1M, and an incremental plan reads few of them).
+CREATE OR REPLACE TEMP MACRO current_memberships(run) AS TABLE
 SELECT * FROM snap_memberships
-WHERE run_id = $run_id
+WHERE run_id = run
   AND (begin_date IS NULL OR begin_date <= (SELECT data_date FROM run_date))
   AND (end_date IS NULL OR end_date >= (SELECT data_date FROM run_date));
 
@@ -89,7 +91,7 @@ WHERE c.run_id = $run_id AND (c.end_date IS NULL OR c.end_date >= (SELECT data_d
 -- The owner is a teacher enrolled as one (an enrollment with an error never makes an owner).
 CREATE OR REPLACE TEMP TABLE class_owner AS
 SELECT class_sid, first(person_sid ORDER BY is_primary DESC, person_sid) AS owner_sid
-FROM current_memberships m
+FROM current_memberships($run_id) m
 WHERE role = 'teacher'
   AND NOT EXISTS (SELECT 1 FROM error_pairs e WHERE e.class_sid = m.class_sid AND e.person_sid = m.person_sid)
 GROUP BY ALL;
