@@ -15,8 +15,8 @@ LEFT JOIN person_school ps USING (person_sid)
 LEFT JOIN (
     SELECT g.guardian_sid AS person_sid, min(s.school_id) AS school_id
     FROM guardianships g JOIN person_school s ON s.person_sid = g.student_sid
-    WHERE NOT g.has_error
-    GROUP BY ALL
+    WHERE NOT g.has_error AND {people_in_scope}(g.guardian_sid)  -- the scope's guardians only (at 1M, for an
+    GROUP BY ALL                                                  -- incremental plan: 0.66 s to 0.38 s)
 ) gs USING (person_sid)
 LEFT JOIN error_people e USING (person_sid)
 WHERE p.run_id = $run_id AND {people_in_scope}(p.person_sid)
