@@ -32,6 +32,25 @@ def test_a_file_that_is_not_utf8_names_the_line(upload):
     assert errors(upload) == [("F002", "schools.csv", 2, None)]
 
 
+@pytest.mark.parametrize("header", ["user_id,nickname,role", "nickname,user_id,role", "user_id,role,nickname"])
+def test_bytes_that_are_not_utf8_in_a_column_no_rule_reads_name_the_line(upload, header):
+    """A column the format does not know (or ignores) is still read: every value must be UTF-8, or the
+    file is refused here with its line, not later by normalize or, worse, accepted."""
+    names = header.split(",")
+    row = {"user_id": b"U2", "role": b"student", "nickname": b"\xff\xfeZed"}
+    good = {**row, "user_id": b"U1", "nickname": b"ok"}
+    tail = b",first_name,last_name,email\n"
+    (upload / "users.csv").write_bytes(
+        header.encode()
+        + tail
+        + b",".join(good[n] for n in names)
+        + b",A,B,a@b.org\n"
+        + b",".join(row[n] for n in names)
+        + b",C,D,c@d.org\n"
+    )
+    assert errors(upload) == [("F002", "users.csv", 3, None)]
+
+
 def test_a_binary_file_and_an_empty_file(upload):
     (upload / "schools.csv").write_bytes(b"PK\x03\x04\x00\x00binary")
     (upload / "classes.csv").write_bytes(b"")

@@ -445,6 +445,9 @@ def _clean_rows(
         inactive=store.Fragment(
             f"lower(trim({col('status')})) = 'inactive'" if "status" in match.positions else "false"
         ),
+        every_column=store.Fragment(
+            " + ".join(f"count({store.identifier(csvfile.positional(i))})" for i in range(len(match.header)))
+        ),
     )
     try:
         cursor = conn.execute(query, params)
