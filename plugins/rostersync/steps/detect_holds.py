@@ -1,12 +1,16 @@
-"""detect_holds: the plan and its holds, the destructive-changes CSV and the report pages; when a
-school's changes wait for review, the admins are told."""
+"""detect_holds: the plan and its holds, the record issues' CSVs (one per code), the destructive-changes
+CSV and the report pages; when a school's changes wait for review, the admins are told."""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from rostersync import plan, reports
+import duckdb
+
+from rostersync import plan, reports, store
+from rostersync.plan import PlanSummary
 from rostersync.run import Run
 
 log = logging.getLogger(__name__)
@@ -27,7 +31,7 @@ def detect_holds(run: Run) -> Planned:
         if run.disconnected:
             summary = plan.compute_disconnected_plan(conn, run.run_id)
         else:
-            summary = plan.compute_plan(conn, run.config, run.run_id, upload_age_days=run.upload_age_days)
+            summary = _plan_writing_issue_csvs(conn, run)
         reports.write_destructive_changes(conn, run.run_id, run.reports)
         run.write_summaries(
             conn,
@@ -56,3 +60,18 @@ def detect_holds(run: Run) -> Planned:
         summary.data_date.isoformat() if summary.data_date else None,
         summary.base_run,
     )
+
+
+def _plan_writing_issue_csvs(conn: duckdb.DuckDBPyConnection, run: Run) -> PlanSummary:
+    """The plan, with the record issues' CSVs written meanwhile by a thread on a cursor of its own: the
+    files (Python, one core) are written while DuckDB plans, not after the checks with the other core
+    idle. The checks' issues are committed by the expectations task; the plan does not change them."""
+    reader = store.cursor(conn)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="issue-csvs") as pool:
+            written = pool.submit(reports.write_record_issues, reader, run.run_id, run.reports)
+            summary = plan.compute_plan(conn, run.config, run.run_id, upload_age_days=run.upload_age_days)
+        written.result()  # the pool's end waited for it, even when the plan failed
+    finally:
+        reader.close()
+    return summary

@@ -1,11 +1,12 @@
-"""expectations: the Great Expectations suites and the record-level checks; one CSV per code."""
+"""expectations: the Great Expectations suites and the record-level checks (their CSVs are written by
+detect_holds, beside the plan)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
-from rostersync import quality, reports
+from rostersync import quality
 from rostersync.run import Run
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,5 @@ def expectations(run: Run) -> Findings:
     results_dir = run.reports / "expectations"
     with run.store() as conn:
         result = quality.run_quality(conn, run.run_id, results_dir)
-        reports.write_record_issues(conn, run.run_id, run.reports)
     log.info("record errors %s, alerts %s; GX results in %s", result.errors, result.alerts, results_dir)
     return Findings(result.errors, result.alerts, result.suites)
