@@ -51,6 +51,23 @@ def test_bytes_that_are_not_utf8_in_a_column_no_rule_reads_name_the_line(upload,
     assert errors(upload) == [("F002", "users.csv", 3, None)]
 
 
+@pytest.mark.parametrize("name", ["users.csv", "class_enrollments.csv"])
+def test_bytes_that_are_not_utf8_in_any_column_leave_the_later_files_checked(upload, name):
+    """The counts are taken in the statement that parses the file: a value that is not UTF-8, in any
+    column (an id, a checked value, a free one), fails that statement alone; the file is named with its
+    line and every file after it is still read on the same connection."""
+    lines = (upload / name).read_bytes().splitlines()
+    for column in range(len(lines[0].split(b","))):
+        broken = list(lines)
+        cells = broken[-3].split(b",")
+        cells[column] += b"\xc3\x28"
+        broken[-3] = b",".join(cells)
+        (upload / name).write_bytes(b"\n".join(broken) + b"\n")
+        report = check_folder(FMT, upload)
+        assert [(e.code, e.file, e.line) for e in report.errors] == [("F002", name, len(lines) - 2)], column
+        assert set(report.rows) == {spec.name for spec in FMT.files} - {name}  # every other file counted
+
+
 def test_a_binary_file_and_an_empty_file(upload):
     (upload / "schools.csv").write_bytes(b"PK\x03\x04\x00\x00binary")
     (upload / "classes.csv").write_bytes(b"")
