@@ -154,6 +154,66 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
     assert "https://reports.example.org/errs/r1/summary.html" in text
 
 
+def test_the_issue_csvs_are_written_with_the_plan_and_kept_when_an_old_run_is_planned_again(tmp_path, monkeypatch):
+    """detect_holds writes the record issues' CSVs beside the plan. Once a later run is applied, an older
+    run's snapshot and issues are gone: planning that run again (a task cleared by hand) must not remove
+    the CSVs it wrote."""
+    from roster_helpers import small_district
+
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    config = load_district(district_yaml(tmp_path / "config", "again"))
+    up = small_district(students_per_school=5, schools=("N",))
+    up.users = [(*u[:4], "no-at-sign", *u[5:]) if u[0] == "TN" else u for u in up.users]  # E101
+    folder = up.write(tmp_path / "upload")
+    for f in folder.iterdir():
+        os.utime(f, (time.time() - 3600, time.time() - 3600))
+    reports = tmp_path / "data" / "reports" / "again"
+    for run_id in ("r1", "r2"):
+        steps.land_files.land_files(Run(config, run_id), landing.LocalFolder(folder))
+        steps.format_check.format_check(Run(config, run_id))
+        steps.normalize.normalize(Run(config, run_id))
+        steps.expectations.expectations(Run(config, run_id))
+        assert not (reports / run_id / "issues_E101.csv").exists()  # not yet: written with the plan
+        steps.detect_holds.detect_holds(Run(config, run_id))
+        assert "TN" in (reports / run_id / "issues_E101.csv").read_text()
+        if steps.approve.open_gate(Run(config, run_id)).needed:
+            steps.approve.record_answer(Run(config, run_id), gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
+        steps.apply_diff.apply_diff(Run(config, run_id))
+    written = (reports / "r1" / "issues_E101.csv").read_text()
+    again = steps.detect_holds.detect_holds(Run(config, "r1"))  # no snapshot left: held, and superseded
+    assert {h["reason"] for h in again.holds} >= {"school_emptied"}
+    assert (reports / "r1" / "issues_E101.csv").read_text() == written
+
+
+def test_when_the_plan_and_the_issue_csvs_both_fail_the_plans_error_is_raised_and_the_other_logged(
+    tmp_path, monkeypatch, caplog
+):
+    from roster_helpers import small_district
+    from rostersync import plan, reports
+
+    monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
+    config = load_district(district_yaml(tmp_path / "config", "both"))
+    folder = small_district(students_per_school=3, schools=("N",)).write(tmp_path / "upload")
+    for f in folder.iterdir():
+        os.utime(f, (time.time() - 3600, time.time() - 3600))
+    steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(folder))
+    steps.format_check.format_check(Run(config, "r1"))
+    steps.normalize.normalize(Run(config, "r1"))
+    steps.expectations.expectations(Run(config, "r1"))
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    def plan_fails(*_args, **_kwargs):
+        raise RuntimeError("the plan failed")
+
+    monkeypatch.setattr(reports, "write_record_issues", disk_full)
+    monkeypatch.setattr(plan, "compute_plan", plan_fails)
+    with pytest.raises(RuntimeError, match="the plan failed"):
+        steps.detect_holds.detect_holds(Run(config, "r1"))
+    assert "the record issues' CSVs were not written either (OSError)" in caplog.text
+
+
 def test_each_admin_email_goes_once_per_run_even_when_a_task_runs_again(tmp_path, monkeypatch):
     """notify cleared and run again, a server that accepts and then fails at QUIT, a refusal before
     accepting: the summary email goes out exactly once."""

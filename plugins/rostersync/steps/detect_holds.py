@@ -69,9 +69,23 @@ def _plan_writing_issue_csvs(conn: duckdb.DuckDBPyConnection, run: Run) -> PlanS
     reader = store.cursor(conn)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="issue-csvs") as pool:
-            written = pool.submit(reports.write_record_issues, reader, run.run_id, run.reports)
-            summary = plan.compute_plan(conn, run.config, run.run_id, upload_age_days=run.upload_age_days)
-        written.result()  # the pool's end waited for it, even when the plan failed
+            written = pool.submit(_write_issue_csvs, reader, run)
+            try:
+                summary = plan.compute_plan(conn, run.config, run.run_id, upload_age_days=run.upload_age_days)
+            except BaseException:
+                failed = written.exception()  # waits for the writer: its own failure is said, not lost
+                if failed is not None:
+                    log.error("the record issues' CSVs were not written either (%s)", type(failed).__name__)
+                raise
+        written.result()
     finally:
         reader.close()
     return summary
+
+
+def _write_issue_csvs(reader: duckdb.DuckDBPyConnection, run: Run) -> None:
+    """The run's issue CSVs, while its snapshot is kept. Once a later run was applied, this run's snapshot
+    and record issues are gone: the CSVs written while they were stay as they are (writing again would
+    remove them and write none)."""
+    if store.query(reader, "normalize/select_run_normalized", {"run_id": run.run_id}):
+        reports.write_record_issues(reader, run.run_id, run.reports)
