@@ -156,8 +156,8 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
 
 def test_the_issue_csvs_are_written_with_the_plan_and_kept_when_an_old_run_is_planned_again(tmp_path, monkeypatch):
     """detect_holds writes the record issues' CSVs beside the plan. Once a later run is applied, an older
-    run's snapshot and issues are gone: planning that run again (a task cleared by hand) must not remove
-    the CSVs it wrote."""
+    run's snapshot and issues are gone: planning that run again (a task cleared by hand) is refused (R013:
+    planned from nothing, every record would be removed) and does not remove the CSVs it wrote."""
     from roster_helpers import small_district
 
     monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
@@ -180,8 +180,12 @@ def test_the_issue_csvs_are_written_with_the_plan_and_kept_when_an_old_run_is_pl
             steps.approve.record_answer(Run(config, run_id), gate.APPROVE, "ana", datetime(2026, 11, 23, 8, 0))
         steps.apply_diff.apply_diff(Run(config, run_id))
     written = (reports / "r1" / "issues_E101.csv").read_text()
-    again = steps.detect_holds.detect_holds(Run(config, "r1"))  # no snapshot left: held, and superseded
-    assert {h["reason"] for h in again.holds} >= {"school_emptied"}
+    from rostersync.plan import SnapshotGone
+
+    with pytest.raises(SnapshotGone, match="run r1 has no snapshot"):  # planned from nothing: all removed
+        steps.detect_holds.detect_holds(Run(config, "r1"))
+    with store.connect("again") as conn:
+        assert conn.execute("SELECT count(*) FROM plan_runs WHERE run_id = 'r1'").fetchone() == (0,)
     assert (reports / "r1" / "issues_E101.csv").read_text() == written
 
 

@@ -313,6 +313,13 @@ CATALOGUE: dict[str, Entry] = {
             "Send a bulk package first (every file.* = bulk in manifest.csv).",
         ),
         Entry(
+            "R013",
+            "run",
+            "refusal",
+            "the run has no snapshot to plan from: a later run was applied since (only its snapshot is kept)",
+            "Nothing was planned. Clear normalize and the tasks after it to read this run's upload again.",
+        ),
+        Entry(
             "R020",
             "run",
             "refusal",

@@ -33,6 +33,12 @@ class PlanSuperseded(RosterSyncError):
     code = "R024"
 
 
+class SnapshotGone(RosterSyncError):
+    """The run's snapshot is not kept: planned from nothing, every record would be removed."""
+
+    code = "R013"
+
+
 @dataclass(frozen=True)
 class PlanSummary:
     run_id: str
@@ -83,6 +89,12 @@ def compute_plan(
     full diff. `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals.
     `now`: the clock the district's blackout windows are read on (default: now)."""
     suppress = upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS
+    if not store.query(conn, "normalize/select_run_normalized", {"run_id": run_id}):
+        raise SnapshotGone(
+            f"run {run_id} has no snapshot: a later run was applied since (an apply keeps only its own "
+            "run's), or normalize has not run for it. Nothing was planned: planned from nothing, every "
+            "record would be removed."
+        )
     # The roster version first: a roster change after it voids the plan at apply (R021). What the run
     # wants is prepared outside the plan's transaction (DuckDB scans tables made inside one on one thread);
     # the plan and its holds are then written in one transaction.
