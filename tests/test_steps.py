@@ -154,6 +154,16 @@ def test_a_sync_with_record_errors_applies_the_clean_records_and_the_email_links
     assert "https://reports.example.org/errs/r1/summary.html" in text
 
 
+def _checked(config, run_id: str, folder) -> None:
+    """land_files (the files an hour old: settled), format_check, normalize and expectations of one run."""
+    for f in folder.iterdir():
+        os.utime(f, (time.time() - 3600, time.time() - 3600))
+    steps.land_files.land_files(Run(config, run_id), landing.LocalFolder(folder))
+    steps.format_check.format_check(Run(config, run_id))
+    steps.normalize.normalize(Run(config, run_id))
+    steps.expectations.expectations(Run(config, run_id))
+
+
 def test_the_issue_csvs_are_written_with_the_plan_and_kept_when_an_old_run_is_planned_again(tmp_path, monkeypatch):
     """detect_holds writes the record issues' CSVs beside the plan. Once a later run is applied, an older
     run's snapshot and issues are gone: planning that run again (a task cleared by hand) is refused (R013:
@@ -165,14 +175,9 @@ def test_the_issue_csvs_are_written_with_the_plan_and_kept_when_an_old_run_is_pl
     up = small_district(students_per_school=5, schools=("N",))
     up.users = [(*u[:4], "no-at-sign", *u[5:]) if u[0] == "TN" else u for u in up.users]  # E101
     folder = up.write(tmp_path / "upload")
-    for f in folder.iterdir():
-        os.utime(f, (time.time() - 3600, time.time() - 3600))
     reports = tmp_path / "data" / "reports" / "again"
     for run_id in ("r1", "r2"):
-        steps.land_files.land_files(Run(config, run_id), landing.LocalFolder(folder))
-        steps.format_check.format_check(Run(config, run_id))
-        steps.normalize.normalize(Run(config, run_id))
-        steps.expectations.expectations(Run(config, run_id))
+        _checked(config, run_id, folder)
         assert not (reports / run_id / "issues_E101.csv").exists()  # not yet: written with the plan
         steps.detect_holds.detect_holds(Run(config, run_id))
         assert "TN" in (reports / run_id / "issues_E101.csv").read_text()
@@ -197,13 +202,7 @@ def test_when_the_plan_and_the_issue_csvs_both_fail_the_plans_error_is_raised_an
 
     monkeypatch.setenv("ROSTERSYNC_DATA", str(tmp_path / "data"))
     config = load_district(district_yaml(tmp_path / "config", "both"))
-    folder = small_district(students_per_school=3, schools=("N",)).write(tmp_path / "upload")
-    for f in folder.iterdir():
-        os.utime(f, (time.time() - 3600, time.time() - 3600))
-    steps.land_files.land_files(Run(config, "r1"), landing.LocalFolder(folder))
-    steps.format_check.format_check(Run(config, "r1"))
-    steps.normalize.normalize(Run(config, "r1"))
-    steps.expectations.expectations(Run(config, "r1"))
+    _checked(config, "r1", small_district(students_per_school=3, schools=("N",)).write(tmp_path / "upload"))
 
     def disk_full(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
