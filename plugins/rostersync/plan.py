@@ -89,7 +89,7 @@ def compute_plan(
     full diff. `upload_age_days`: how old the upload is; past STALE_AFTER_DAYS the plan makes no removals.
     `now`: the clock the district's blackout windows are read on (default: now)."""
     suppress = upload_age_days is not None and upload_age_days > STALE_AFTER_DAYS
-    if not store.query(conn, "normalize/select_run_normalized", {"run_id": run_id}):
+    if not store.query(conn, "normalize/select_snapshot_exists", {"run_id": run_id}):
         raise SnapshotGone(
             f"run {run_id} has no snapshot: a later run was applied since (an apply keeps only its own "
             "run's), or normalize has not run for it. Nothing was planned: planned from nothing, every "

@@ -87,5 +87,5 @@ def _write_issue_csvs(reader: duckdb.DuckDBPyConnection, run: Run) -> None:
     """The run's issue CSVs, while its snapshot is kept. Once a later run was applied, this run's snapshot
     and record issues are gone: the CSVs written while they were stay as they are (writing again would
     remove them and write none)."""
-    if store.query(reader, "normalize/select_run_normalized", {"run_id": run.run_id}):
+    if store.query(reader, "normalize/select_snapshot_exists", {"run_id": run.run_id}):
         reports.write_record_issues(reader, run.run_id, run.reports)
