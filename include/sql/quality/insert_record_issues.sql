@@ -76,7 +76,7 @@ INSERT INTO record_issues (run_id, code, severity, entity, key, school_sid)
 SELECT $run_id, 'A206', 'alert', 'class', class_sid, school_sid
 FROM snap_classes
 WHERE run_id = $run_id
-  AND end_date < coalesce((SELECT max(data_date) FROM snap_runs WHERE run_id = $run_id), current_date);
+  AND end_date < (SELECT data_date FROM run_date);
 
 -- Duplicate emails: the highest role keeps it (teacher, then parent, then student), then the lowest
 -- source id; the others cannot get an account with it. Ranked among the emails given more than once
@@ -116,4 +116,4 @@ SELECT $run_id, 'E107', 'error', 'person', f.person_sid, s.school_sid
 FROM found f LEFT JOIN person_school s USING (person_sid);
 
 DROP TABLE person_school; DROP TABLE person_role;  -- prepare_record_issues's
-DROP TABLE person_findings; DROP TABLE membership_findings;
+DROP TABLE person_findings; DROP TABLE membership_findings; DROP TABLE run_date;

@@ -44,10 +44,11 @@ WHERE e101 OR e102 OR e105 OR a201 OR a204 OR a205;
 -- The checks on an enrollment, in one pass over the memberships: its class unknown (E103), its person
 -- unknown (E104), its role not the person's (E109), outside its dates on the run's data date (A206).
 -- A row for each class the class id names (a class id given twice is two classes, each reported).
+-- The day the run's data stands for (enrollments and classes outside their dates on it: A206).
+CREATE OR REPLACE TEMP TABLE run_date AS
+SELECT coalesce((SELECT max(data_date) FROM snap_runs WHERE run_id = $run_id), current_date) AS data_date;
+
 CREATE OR REPLACE TEMP TABLE membership_findings AS
-WITH run_date AS (
-    SELECT coalesce((SELECT max(data_date) FROM snap_runs WHERE run_id = $run_id), current_date) AS data_date
-)
 SELECT m.class_sid, m.person_sid, c.school_sid,
        c.class_sid IS NULL AS no_class,
        p.person_sid IS NULL AS no_person,
